@@ -1,0 +1,1 @@
+"""The Streamlit app: live KPI views for one client, opened from a signed link minted by the web app."""

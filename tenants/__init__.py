@@ -1,0 +1,1 @@
+"""Cadenza's shared core: settings, database, models and domain services (no web, no jobs)."""

@@ -1,0 +1,24 @@
+"""All tables, importable from one place (each lives in its own module)."""
+
+from tenants.models.agency import Agency, Membership, User, membership_clients
+from tenants.models.base import Base, utcnow
+from tenants.models.client import DEFAULT_TIMEZONE, Client, SocialAccount
+from tenants.models.records import AuditEntry, OutboxMessage
+from tenants.models.security import ApiToken, Invitation, PasswordReset
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "Agency",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Client",
+    "Invitation",
+    "Membership",
+    "OutboxMessage",
+    "PasswordReset",
+    "SocialAccount",
+    "User",
+    "membership_clients",
+    "utcnow",
+]

@@ -1,0 +1,49 @@
+"""The tenant: a client workspace, and the social accounts connected to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.models.base import Base, UTCDateTime, utcnow
+
+DEFAULT_TIMEZONE = "Europe/Rome"
+
+
+class Client(Base):
+    """One client of an agency; everything tenant-owned hangs off it."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    locale: Mapped[str] = mapped_column(String(5), default="it")
+    brand_color: Mapped[str] = mapped_column(String(7), default="#3b5bdb")
+    logo_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def is_archived(self) -> bool:
+        """True once the client was archived (read-only, hidden from the default list)."""
+        return self.archived_at is not None
+
+
+class SocialAccount(Base):
+    """A client's connected account on one social network."""
+
+    __tablename__ = "social_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(String(20))
+    handle: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="connected")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,134 @@
+"""The Flask app: staff UI, client area, JSON API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tenants.db import make_engine, make_session_factory
+from tenants.passwords import make_password_hasher
+from tenants.settings import Settings
+from web.context import close_db, db
+from web.extensions import babel, csrf, limiter, login_manager
+from worker.queues import redis_connection
+
+
+def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from settings (read from the environment only when none are given)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+        LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        RATELIMIT_STORAGE_URI=settings.redis_url_or_embedded,
+        RATELIMIT_KEY_PREFIX="cadenza-limits",
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+    )
+    app.config.update(config or {})
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
+        )
+
+    engine = make_engine(settings)
+    app.extensions["cadenza"] = {
+        "settings": settings,
+        "engine": engine,
+        "session_factory": make_session_factory(engine),
+        "hasher": make_password_hasher(settings),
+        "redis": redis_connection(settings.redis_url_or_embedded),
+    }
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from web.i18n import select_locale, select_timezone
+    from web.tenancy import can, load_membership
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.localize_callback = _localize
+    login_manager.login_message = "Please log in to open this page."
+    app.before_request(load_membership)
+    app.teardown_appcontext(close_db)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _template_helpers() -> dict[str, Any]:
+        return {
+            "can": can,
+            "current_locale": str(get_locale()),
+            "membership": g.get("membership"),
+            "memberships": g.get("memberships", []),
+            "signup_enabled": app.extensions["cadenza"]["settings"].signup_enabled,
+        }
+
+
+def _localize(message: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(message)
+
+
+def _load_user(session_id: str):
+    from tenants.models import User
+
+    user_id, _, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db().get(User, int(user_id))
+    if user is None or not user.is_active or user.session_id != session_id:
+        return None
+    return user
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.path.startswith("/api/"):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'",
+        )
+    return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web.api.views import bp as api_bp
+    from web.errors import register_error_handlers
+    from web.health import bp as health_bp
+    from web.views.agency import bp as agency_bp
+    from web.views.auth import bp as auth_bp
+    from web.views.workspace import bp as workspace_bp
+
+    for blueprint in (health_bp, auth_bp, agency_bp, workspace_bp, api_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)

@@ -1,0 +1,1 @@
+"""The JSON API at /api/v1: bearer tokens, JSON errors, an OpenAPI document."""

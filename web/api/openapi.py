@@ -1,0 +1,184 @@
+"""The OpenAPI 3.1 document describing every /api/v1 endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+_CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CLIENT_FIELDS: dict[str, Any] = {
+    "name": {"type": "string", "maxLength": 120},
+    "slug": {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"},
+    "timezone": {
+        "type": "string",
+        "description": "IANA name, default Europe/Rome",
+        "examples": ["Europe/Rome"],
+    },
+    "locale": {"type": "string", "enum": ["it", "en"]},
+    "brand_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+    "logo_url": {"type": ["string", "null"], "format": "uri"},
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Build the document (paths must match the API blueprint; a test checks they do)."""
+    client_ref = {"$ref": "#/components/schemas/Client"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cadenza API",
+            "version": "1.0.0",
+            "description": "Agency-scoped API. Create tokens in the web app (API tokens) or with "
+            "`cadenza api-token create`.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/me": {
+                "get": {
+                    "summary": "The agency and token behind this call",
+                    "operationId": "getMe",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Me"}, "Who you are"),
+                        "401": _ERROR,
+                    },
+                }
+            },
+            "/clients": {
+                "get": {
+                    "summary": "List client workspaces",
+                    "operationId": "listClients",
+                    "parameters": [
+                        {
+                            "name": "archived",
+                            "in": "query",
+                            "schema": {"type": "boolean"},
+                            "description": "Include archived clients",
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {"data": {"type": "array", "items": client_ref}},
+                            },
+                            "Clients by name",
+                        ),
+                        "401": _ERROR,
+                    },
+                },
+                "post": {
+                    "summary": "Create a client workspace",
+                    "operationId": "createClient",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ClientCreate"}}
+                        },
+                    },
+                    "responses": {
+                        "201": _json(client_ref, "Created"),
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "409": _ERROR,
+                        "413": _ERROR,
+                        "422": _ERROR,
+                    },
+                },
+            },
+            "/clients/{client_id}": {
+                "parameters": [_CLIENT_ID],
+                "get": {
+                    "summary": "One client",
+                    "operationId": "getClient",
+                    "responses": {"200": _json(client_ref, "The client"), "401": _ERROR, "404": _ERROR},
+                },
+                "patch": {
+                    "summary": "Change a client (fields given are changed; archived true/false)",
+                    "operationId": "updateClient",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ClientUpdate"}}
+                        },
+                    },
+                    "responses": {
+                        "200": _json(client_ref, "Updated"),
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "404": _ERROR,
+                        "409": _ERROR,
+                        "422": _ERROR,
+                    },
+                },
+                "delete": {
+                    "summary": "Delete a client",
+                    "operationId": "deleteClient",
+                    "responses": {"204": {"description": "Deleted"}, "401": _ERROR, "404": _ERROR},
+                },
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Client": {
+                    "type": "object",
+                    "required": ["id", "name", "slug", "timezone", "locale"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        **_CLIENT_FIELDS,
+                        "archived": {"type": "boolean"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "ClientCreate": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": _CLIENT_FIELDS,
+                    "additionalProperties": False,
+                },
+                "ClientUpdate": {
+                    "type": "object",
+                    "properties": {**_CLIENT_FIELDS, "archived": {"type": "boolean"}},
+                    "additionalProperties": False,
+                },
+                "Me": {
+                    "type": "object",
+                    "properties": {
+                        "agency": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "slug": {"type": "string"},
+                            },
+                        },
+                        "token": {
+                            "type": "object",
+                            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "field": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+            },
+            "responses": {"Error": _json({"$ref": "#/components/schemas/Error"}, "An error")},
+        },
+    }

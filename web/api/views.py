@@ -1,0 +1,149 @@
+"""API endpoints: who am I, and client workspaces."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy import select
+
+from tenants.errors import N_, Invalid, NotFound
+from tenants.models import Client, Membership
+from tenants.services import clients
+from tenants.services.access import api_membership
+from tenants.services.clients import client_as_dict
+from web.api.auth import token_required
+from web.api.errors import api_error
+from web.api.openapi import openapi_document
+from web.context import db
+from web.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise Invalid(N_("Send a JSON object with Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid(N_("The body must be a JSON object."))
+    return data
+
+
+def _agency_client(client_id: int) -> Client:
+    query = select(Client).where(
+        Client.id == client_id, Client.agency_id == g.api_agency.id, Client.deleted_at.is_(None)
+    )
+    client = db().scalars(query).first()
+    if client is None:
+        raise NotFound(N_("Client not found."))
+    return client
+
+
+def _membership() -> Membership:
+    return api_membership(agency_id=g.api_agency.id)
+
+
+def _label() -> str:
+    return f"api-token:{g.api_token.name}"
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/me")
+@token_required
+def me() -> Response:
+    agency = g.api_agency
+    return jsonify(
+        {
+            "agency": {"id": agency.id, "name": agency.name, "slug": agency.slug},
+            "token": {"id": g.api_token.id, "name": g.api_token.name},
+        }
+    )
+
+
+@bp.get("/clients")
+@token_required
+def list_clients() -> Response:
+    include_archived = request.args.get("archived") in ("1", "true")
+    query = select(Client).where(Client.agency_id == g.api_agency.id, Client.deleted_at.is_(None))
+    if not include_archived:
+        query = query.where(Client.archived_at.is_(None))
+    items = [client_as_dict(c) for c in db().scalars(query.order_by(Client.name))]
+    return jsonify({"data": items})
+
+
+@bp.post("/clients")
+@token_required
+def create_client() -> tuple[Response, int]:
+    data = _json_body()
+    client = clients.create_client(
+        session=db(),
+        agency_id=g.api_agency.id,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+        data=data,
+    )
+    db().commit()
+    return jsonify(client_as_dict(client)), 201
+
+
+@bp.get("/clients/<int:client_id>")
+@token_required
+def get_client(client_id: int) -> Response:
+    return jsonify(client_as_dict(_agency_client(client_id)))
+
+
+@bp.patch("/clients/<int:client_id>")
+@token_required
+def update_client(client_id: int) -> Response:
+    data = _json_body()
+    client = _agency_client(client_id)
+    archived = data.pop("archived", None)
+    if archived is not None and not isinstance(archived, bool):
+        raise Invalid(N_("'archived' must be true or false."), field="archived")
+    client = clients.update_client(
+        session=db(),
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+        data=data,
+    )
+    if archived is not None and archived != client.is_archived:
+        clients.set_archived(
+            session=db(),
+            agency_id=client.agency_id,
+            client_id=client.id,
+            membership=_membership(),
+            actor=None,
+            actor_label=_label(),
+            archived=archived,
+        )
+    db().commit()
+    return jsonify(client_as_dict(client))
+
+
+@bp.delete("/clients/<int:client_id>")
+@token_required
+def delete_client(client_id: int) -> tuple[str, int]:
+    client = _agency_client(client_id)
+    clients.delete_client(
+        session=db(),
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+    )
+    db().commit()
+    return "", 204
+
+
+@bp.errorhandler(404)
+def _not_found(_exc) -> Response:
+    return api_error(404, "not_found", "Not found.")

@@ -1,0 +1,25 @@
+"""Render an email in the current language, store it in the outbox, and queue SMTP delivery."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from redis import RedisError
+
+from tenants.services import mail
+from web.context import db, redis, settings
+from worker.jobs.mail import enqueue_delivery
+
+
+def send_mail(*, agency_id: int | None, to: str, subject: str, template: str, **context: object) -> None:
+    """Compose from a text template; the job is enqueued only after the row is committed."""
+    body = render_template(f"mail/{template}.txt", **context)
+    message = mail.compose(
+        session=db(), settings=settings(), agency_id=agency_id, to=to, subject=subject, body=body
+    )
+    db().commit()
+    if message.status == "queued":
+        try:
+            enqueue_delivery(connection=redis(), message_id=message.id)
+        except RedisError:
+            # The row stays 'queued'; the owner sees it in the outbox and it can be re-sent.
+            current_app.logger.warning("mail %s not enqueued: Redis unavailable", message.id)

@@ -1,0 +1,350 @@
+"""Agency-level pages: client list, team and roles, audit log, outbox, API tokens, account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from tenants.errors import DomainError
+from tenants.models import Agency
+from tenants.permissions import (
+    LIMITABLE_ROLES,
+    ROLE_PERMISSIONS,
+    Perm,
+    Role,
+    assignable_roles,
+    is_client_role,
+)
+from tenants.services import accounts, api_tokens, audit, clients, mail, members
+from tenants.services.access import sees_all_clients, visible_client_ids
+from web.context import db, hasher, settings
+from web.forms import ApiTokenForm, ChangeRoleForm, ClientForm, InviteStaffForm, ProfileForm
+from web.mailer import send_mail
+from web.tenancy import agency_view
+from web.views.helpers import attach_error, translate
+
+bp = Blueprint("agency", __name__)
+
+
+@bp.get("/")
+@agency_view()
+def home():
+    membership = g.membership
+    if is_client_role(membership.role):
+        client = db().get(clients.Client, membership.client_id)
+        return redirect(url_for("workspace.home", client_slug=client.slug))
+    show_archived = request.args.get("archived") == "1"
+    items = clients.list_clients(session=db(), membership=membership, include_archived=show_archived)
+    return render_template("agency/clients.html", clients=items, show_archived=show_archived)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@agency_view(Perm.CLIENT_CREATE)
+def new_client():
+    form = ClientForm()
+    if form.validate_on_submit():
+        try:
+            client = clients.create_client(
+                session=db(),
+                agency_id=g.membership.agency_id,
+                membership=g.membership,
+                actor=current_user,
+                data=_client_fields(form),
+            )
+            db().commit()
+        except DomainError as exc:
+            db().rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("Client %(name)s created.", name=client.name), "success")
+            return redirect(url_for("workspace.home", client_slug=client.slug))
+    return render_template("agency/client_form.html", form=form, client=None)
+
+
+def _client_fields(form: ClientForm) -> dict[str, object]:
+    return {
+        "name": form.name.data,
+        "slug": form.slug.data or None,
+        "timezone": form.timezone.data.strip(),
+        "locale": form.locale.data,
+        "brand_color": form.brand_color.data,
+        "logo_url": form.logo_url.data or None,
+    }
+
+
+def _client_choices() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in clients.list_clients(session=db(), membership=g.membership)]
+
+
+def _staff_role_choices() -> list[tuple[str, str]]:
+    return [(r.value, _role_label(r)) for r in assignable_roles(g.membership.role) if not is_client_role(r)]
+
+
+def _role_label(role: str) -> str:
+    labels = {
+        "owner": _("Owner"),
+        "admin": _("Admin"),
+        "manager": _("Manager"),
+        "editor": _("Editor"),
+        "analyst": _("Analyst"),
+        "approver": _("Client approver"),
+        "viewer": _("Client viewer"),
+    }
+    return labels.get(str(role), str(role))
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, object]:
+    return {"role_label": _role_label}
+
+
+@bp.get("/team")
+@agency_view(Perm.STAFF_VIEW)
+def team():
+    agency_id = g.membership.agency_id
+    form = InviteStaffForm()
+    form.role.choices = _staff_role_choices()
+    form.clients.choices = _client_choices()
+    everyone = members.list_members(session=db(), agency_id=agency_id)
+    if not sees_all_clients(g.membership):
+        visible = set(visible_client_ids(session=db(), membership=g.membership))
+        everyone = [m for m in everyone if m.client_id is None or m.client_id in visible]
+    return render_template(
+        "agency/team.html",
+        members=everyone,
+        form=form,
+        invitations=members.list_open_invitations(session=db(), agency_id=agency_id)
+        if g.membership.role in ("owner", "admin")
+        else [],
+        can_manage=g.membership.role in ("owner", "admin"),
+        assignable={r.value for r in assignable_roles(g.membership.role)},
+    )
+
+
+@bp.post("/team/invite")
+@agency_view(Perm.STAFF_MANAGE)
+def invite_staff():
+    form = InviteStaffForm()
+    form.role.choices = _staff_role_choices()
+    form.clients.choices = _client_choices()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("agency.team"))
+    try:
+        invitation, token = members.invite(
+            session=db(),
+            agency_id=g.membership.agency_id,
+            membership=g.membership,
+            actor=current_user,
+            email=form.email.data,
+            role=form.role.data,
+            limited_client_ids=form.clients.data if Role(form.role.data) in LIMITABLE_ROLES else None,
+            ttl_hours=settings().invite_ttl_hours,
+        )
+    except DomainError as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return redirect(url_for("agency.team"))
+    _mail_invitation(invitation, token)
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("agency.team"))
+
+
+def _mail_invitation(invitation, token: str) -> None:
+    agency = db().get(Agency, invitation.agency_id)
+    send_mail(
+        agency_id=agency.id,
+        to=invitation.email,
+        subject=_("%(agency)s invites you to Cadenza", agency=agency.name),
+        template="invitation",
+        agency=agency,
+        inviter=current_user,
+        role=_role_label(invitation.role),
+        link=settings().base_url + url_for("auth.accept_invite", token=token),
+        hours=settings().invite_ttl_hours,
+    )
+
+
+@bp.route("/team/<int:membership_id>/role", methods=["GET", "POST"])
+@agency_view(Perm.STAFF_MANAGE)
+def change_role(membership_id: int):
+    target = db().get(members.Membership, membership_id)
+    if target is None or target.agency_id != g.membership.agency_id or is_client_role(target.role):
+        abort(404)
+    form = ChangeRoleForm(role=target.role, clients=[c.id for c in target.limited_clients])
+    form.role.choices = _staff_role_choices()
+    form.clients.choices = _client_choices()
+    if form.validate_on_submit():
+        try:
+            members.change_role(
+                session=db(),
+                agency_id=g.membership.agency_id,
+                membership=g.membership,
+                actor=current_user,
+                membership_id=membership_id,
+                role=form.role.data,
+                limited_client_ids=form.clients.data,
+            )
+            db().commit()
+        except DomainError as exc:
+            db().rollback()
+            attach_error(form, exc)
+        else:
+            flash(_("Role updated."), "success")
+            return redirect(url_for("agency.team"))
+    return render_template("agency/change_role.html", form=form, target=target)
+
+
+@bp.post("/team/<int:membership_id>/remove")
+@agency_view(Perm.CLIENT_VIEW)
+def remove_member(membership_id: int):
+    try:
+        members.remove_member(
+            session=db(),
+            agency_id=g.membership.agency_id,
+            membership=g.membership,
+            actor=current_user,
+            membership_id=membership_id,
+        )
+        db().commit()
+    except DomainError as exc:
+        db().rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(translate(exc), "error")
+    else:
+        flash(_("Access removed."), "success")
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("agency.team")
+    )
+
+
+@bp.post("/team/invitations/<int:invitation_id>/revoke")
+@agency_view(Perm.CLIENT_VIEW)
+def revoke_invitation(invitation_id: int):
+    try:
+        members.revoke_invitation(
+            session=db(),
+            agency_id=g.membership.agency_id,
+            membership=g.membership,
+            actor=current_user,
+            invitation_id=invitation_id,
+        )
+        db().commit()
+    except DomainError as exc:
+        db().rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(translate(exc), "error")
+    else:
+        flash(_("Invitation cancelled."), "success")
+    return redirect(url_for("agency.team"))
+
+
+@bp.get("/roles")
+@agency_view(Perm.STAFF_VIEW)
+def roles():
+    return render_template(
+        "agency/roles.html",
+        roles=list(Role),
+        perms=list(Perm),
+        table=ROLE_PERMISSIONS,
+        limitable=LIMITABLE_ROLES,
+    )
+
+
+@bp.get("/audit")
+@agency_view(Perm.AUDIT_VIEW)
+def audit_log():
+    before = request.args.get("before", type=int)
+    entries = audit.list_entries(session=db(), agency_id=g.membership.agency_id, before_id=before, limit=100)
+    return render_template("agency/audit.html", entries=entries)
+
+
+@bp.get("/outbox")
+@agency_view(Perm.OUTBOX_VIEW)
+def outbox():
+    messages = mail.list_outbox(session=db(), agency_id=g.membership.agency_id)
+    return render_template("agency/outbox.html", messages=messages)
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@agency_view(Perm.API_TOKENS_MANAGE)
+def tokens():
+    form = ApiTokenForm()
+    created = None
+    if form.validate_on_submit():
+        try:
+            _token, created = api_tokens.create_token(
+                session=db(), agency_id=g.membership.agency_id, name=form.name.data, actor=current_user
+            )
+            db().commit()
+        except DomainError as exc:
+            db().rollback()
+            attach_error(form, exc)
+    items = api_tokens.list_tokens(session=db(), agency_id=g.membership.agency_id)
+    return render_template("agency/tokens.html", form=form, tokens=items, created=created)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@agency_view(Perm.API_TOKENS_MANAGE)
+def revoke_token(token_id: int):
+    try:
+        api_tokens.revoke_token(
+            session=db(), agency_id=g.membership.agency_id, token_id=token_id, actor=current_user
+        )
+        db().commit()
+    except DomainError:
+        db().rollback()
+        abort(404)
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("agency.tokens"))
+
+
+@bp.post("/agency/<int:agency_id>/switch")
+@login_required
+def switch_agency(agency_id: int):
+    if not any(m.agency_id == agency_id for m in g.memberships):
+        abort(404)
+    session["agency_id"] = agency_id
+    return redirect(url_for("agency.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(locale=current_user.locale or "auto")
+    if form.validate_on_submit():
+        accounts.set_locale(session=db(), user=current_user, locale=form.locale.data)
+        db().commit()
+        session.pop("locale", None)
+        flash(_("Preferences saved."), "success")
+        return redirect(url_for("agency.account"))
+    return render_template("agency/account.html", form=form)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    try:
+        accounts.change_password(
+            session=db(),
+            hasher=hasher(),
+            user=current_user,
+            current=request.form.get("current_password", ""),
+            new=request.form.get("new_password", ""),
+        )
+        db().commit()
+    except DomainError as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return redirect(url_for("agency.account"))
+    # The login identity includes the password hash: renew this session, others end.
+    login_user(current_user._get_current_object())
+    flash(_("Password changed. Other sessions were logged out."), "success")
+    return redirect(url_for("agency.account"))

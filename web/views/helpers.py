@@ -1,0 +1,40 @@
+"""Small helpers shared by views: turning domain errors into form messages, safe redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import flash, request
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+
+from tenants.errors import DomainError
+
+
+def translate(exc: DomainError) -> str:
+    """The error's message in the user's language."""
+    return gettext(exc.message, **exc.params)
+
+
+def attach_error(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service error next to its field, or at the top of the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, translate(exc)]
+    else:
+        flash(translate(exc), "error")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return default
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def client_ip() -> str | None:
+    """The caller's address as the app sees it (after ProxyFix, when configured)."""
+    return request.remote_addr

@@ -1,0 +1,1 @@
+"""Background work: RQ queues and jobs, and (later) the social-network connectors."""
