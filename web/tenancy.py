@@ -47,9 +47,17 @@ def agency_view(perm: Perm | None = None) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.cadenza_access = ("agency", perm)
         return wrapper
 
     return decorator
+
+
+def user_view(view: Callable) -> Callable:
+    """Login required; the page concerns only the user themself (no tenant data)."""
+    wrapper = login_required(view)
+    wrapper.cadenza_access = ("user", None)
+    return wrapper
 
 
 def client_view(perm: Perm = Perm.CLIENT_VIEW) -> Callable:
@@ -69,6 +77,7 @@ def client_view(perm: Perm = Perm.CLIENT_VIEW) -> Callable:
             g.client = client
             return view(*args, client=client, **kwargs)
 
+        wrapper.cadenza_access = ("client", perm)
         return wrapper
 
     return decorator

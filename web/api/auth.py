@@ -29,4 +29,5 @@ def token_required(view: Callable) -> Callable:
         db().commit()
         return view(*args, **kwargs)
 
+    wrapper.cadenza_access = ("api", None)
     return wrapper

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request
+import json
+
+from flask import Blueprint, Response, abort, g, jsonify, request
 from sqlalchemy import select
 
 from tenants.errors import N_, Invalid, NotFound
@@ -22,8 +24,11 @@ csrf.exempt(bp)
 
 def _json_body() -> dict:
     if not request.is_json:
-        raise Invalid(N_("Send a JSON object with Content-Type: application/json."))
-    data = request.get_json(silent=True)
+        abort(415, description="Send a JSON object with Content-Type: application/json.")
+    try:
+        data = json.loads(request.get_data(cache=True))
+    except ValueError:
+        abort(400, description="The body is not valid JSON.")
     if not isinstance(data, dict):
         raise Invalid(N_("The body must be a JSON object."))
     return data

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
-from tenants.errors import DomainError
+from tenants.errors import DomainError, Forbidden, NotFound
 from tenants.models import Agency
 from tenants.permissions import (
     LIMITABLE_ROLES,
@@ -15,13 +15,14 @@ from tenants.permissions import (
     Role,
     assignable_roles,
     is_client_role,
+    role_allows,
 )
 from tenants.services import accounts, api_tokens, audit, clients, mail, members
 from tenants.services.access import sees_all_clients, visible_client_ids
 from web.context import db, hasher, settings
 from web.forms import ApiTokenForm, ChangeRoleForm, ClientForm, InviteStaffForm, ProfileForm
 from web.mailer import send_mail
-from web.tenancy import agency_view
+from web.tenancy import agency_view, user_view
 from web.views.helpers import attach_error, translate
 
 bp = Blueprint("agency", __name__)
@@ -106,18 +107,19 @@ def team():
     form = InviteStaffForm()
     form.role.choices = _staff_role_choices()
     form.clients.choices = _client_choices()
+    visible = set(visible_client_ids(session=db(), membership=g.membership))
     everyone = members.list_members(session=db(), agency_id=agency_id)
     if not sees_all_clients(g.membership):
-        visible = set(visible_client_ids(session=db(), membership=g.membership))
+        # Contacts of clients this member cannot see are not theirs to know about.
         everyone = [m for m in everyone if m.client_id is None or m.client_id in visible]
+    can_manage = role_allows(g.membership.role, Perm.STAFF_MANAGE)
     return render_template(
         "agency/team.html",
         members=everyone,
         form=form,
-        invitations=members.list_open_invitations(session=db(), agency_id=agency_id)
-        if g.membership.role in ("owner", "admin")
-        else [],
-        can_manage=g.membership.role in ("owner", "admin"),
+        visible_client_ids=visible,
+        invitations=members.list_open_invitations(session=db(), agency_id=agency_id) if can_manage else [],
+        can_manage=can_manage,
         assignable={r.value for r in assignable_roles(g.membership.role)},
     )
 
@@ -210,10 +212,11 @@ def remove_member(membership_id: int):
             membership_id=membership_id,
         )
         db().commit()
+    except (NotFound, Forbidden) as exc:
+        db().rollback()
+        abort(exc.status)
     except DomainError as exc:
         db().rollback()
-        if exc.status == 404:
-            abort(404)
         flash(translate(exc), "error")
     else:
         flash(_("Access removed."), "success")
@@ -236,10 +239,11 @@ def revoke_invitation(invitation_id: int):
             invitation_id=invitation_id,
         )
         db().commit()
+    except (NotFound, Forbidden) as exc:
+        db().rollback()
+        abort(exc.status)
     except DomainError as exc:
         db().rollback()
-        if exc.status == 404:
-            abort(404)
         flash(translate(exc), "error")
     else:
         flash(_("Invitation cancelled."), "success")
@@ -307,7 +311,7 @@ def revoke_token(token_id: int):
 
 
 @bp.post("/agency/<int:agency_id>/switch")
-@login_required
+@user_view
 def switch_agency(agency_id: int):
     if not any(m.agency_id == agency_id for m in g.memberships):
         abort(404)
@@ -316,7 +320,7 @@ def switch_agency(agency_id: int):
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@user_view
 def account():
     form = ProfileForm(locale=current_user.locale or "auto")
     if form.validate_on_submit():
@@ -329,7 +333,7 @@ def account():
 
 
 @bp.post("/account/password")
-@login_required
+@user_view
 def change_password():
     try:
         accounts.change_password(

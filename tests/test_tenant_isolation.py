@@ -1,0 +1,222 @@
+"""Walks every route of the app's URL map as outsiders and under-privileged members.
+
+New routes are covered automatically: each must declare its access (agency_view, client_view,
+user_view, token_required) or be listed as public here, and each URL argument must have a
+victim value below, or this suite fails and says what to add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from tenants.models import ApiToken, AuditEntry, Client, Invitation, Membership
+from tenants.permissions import CLIENT_ROLES, ROLE_PERMISSIONS, STAFF_ROLES
+from tests.factories import AgencyFactory, ClientFactory, api_token, login, member
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "health.healthz",
+    "health.readyz",
+    "auth.login",
+    "auth.logout",
+    "auth.signup",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.accept_invite",
+    "auth.set_language",
+    "api.openapi",
+}
+MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
+
+
+@dataclass
+class World:
+    victim_agency: object
+    victim_client: Client
+    values: dict[str, object]
+    members_by_role: dict[str, object]
+
+
+@pytest.fixture
+def world(session) -> World:
+    agency = AgencyFactory(name="Victim Agency Omega", slug="victim-agency")
+    victim = ClientFactory(agency_id=agency.id, name="Victim Client Zeta", slug="victim-client")
+    sibling = ClientFactory(agency_id=agency.id, name="Sibling Client Kappa", slug="sibling-client")
+    owner = member(agency, email="victim-owner@victim.example")
+    contact = member(agency, "viewer", client=victim)
+    invitation = Invitation(
+        agency_id=agency.id,
+        client_id=victim.id,
+        email="new@victim.example",
+        role="viewer",
+        token_hash="0" * 64,
+        expires_at=owner.created_at.replace(year=2100),
+    )
+    session.add(invitation)
+    api_token(agency, "cdz_victim-token-000000000000")
+    session.commit()
+    token_id = session.scalars(select(ApiToken.id).where(ApiToken.agency_id == agency.id)).one()
+    contact_membership = session.scalars(select(Membership.id).where(Membership.user_id == contact.id)).one()
+    by_role = {role.value: member(agency, role.value) for role in STAFF_ROLES}
+    by_role |= {role.value: member(agency, role.value, client=victim) for role in CLIENT_ROLES}
+    del sibling
+    return World(
+        victim_agency=agency,
+        victim_client=victim,
+        values={
+            "client_slug": victim.slug,
+            "client_id": victim.id,
+            "membership_id": contact_membership,
+            "invitation_id": invitation.id,
+            "token_id": token_id,
+            "agency_id": agency.id,
+            "token": "not-a-real-token",
+            "filename": "app.css",
+        },
+        members_by_role=by_role,
+    )
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule, values) -> str:
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"{rule.endpoint}: give the isolation suite a victim value for {sorted(missing)}"
+    return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+
+
+def _call(web, method, url, headers=None):
+    kwargs = {"headers": headers or {}}
+    if method in ("POST", "PUT", "PATCH"):
+        kwargs["json" if url.startswith("/api/") else "data"] = {
+            "name": "Hijacked",
+            "email": "x@evil.example",
+            "role": "owner",
+        }
+    return web.open(url, method=method, **kwargs)
+
+
+def _access(app, rule):
+    view = app.view_functions[rule.endpoint]
+    return getattr(view, "cadenza_access", None)
+
+
+def _assert_no_leak(resp, label, markers=MARKERS):
+    body = resp.get_data(as_text=True)
+    for marker in markers:
+        assert marker not in body, f"{label} leaked {marker!r}"
+
+
+def _snapshot(session, agency_id: int):
+    """Everything an attack could change in the victim agency."""
+    session.expire_all()
+    clients = select(Client).where(Client.agency_id == agency_id).order_by(Client.id)
+    members = select(Membership).where(Membership.agency_id == agency_id).order_by(Membership.id)
+    return (
+        [(c.name, c.slug, c.deleted_at, c.archived_at, c.timezone) for c in session.scalars(clients)],
+        [(m.user_id, m.role, m.client_id, m.limited) for m in session.scalars(members)],
+        session.scalars(select(Invitation.revoked_at).where(Invitation.agency_id == agency_id)).all(),
+        session.scalars(select(ApiToken.revoked_at).where(ApiToken.agency_id == agency_id)).all(),
+        session.scalar(select(func.count(Invitation.id)).where(Invitation.agency_id == agency_id)),
+    )
+
+
+def test_every_route_declares_its_access(app):
+    undeclared = [
+        rule.endpoint
+        for rule, _m in _routes(app)
+        if rule.endpoint not in PUBLIC_ENDPOINTS and _access(app, rule) is None
+    ]
+    assert undeclared == [], "declare access with agency_view/client_view/user_view/token_required"
+
+
+def test_another_agency_sees_nothing_and_changes_nothing(app, session, world):
+    outsider_agency = AgencyFactory(name="Outsider")
+    ClientFactory(agency_id=outsider_agency.id, name="Outsider Client")
+    outsider = member(outsider_agency)
+    outsider_token = api_token(outsider_agency, "cdz_outsider-token-0000000000")
+    before = _snapshot(session, world.victim_agency.id)
+    web = app.test_client()
+    login(web, outsider)
+    for rule, method in _routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = _url(rule, world.values)
+        resp = _call(web, method, url, {"Authorization": f"Bearer {outsider_token}"})
+        label = f"{method} {url} as another agency"
+        if rule.arguments and rule.endpoint != "static":
+            assert resp.status_code == 404, f"{label}: {resp.status_code}"
+        else:
+            assert resp.status_code < 500, label
+        _assert_no_leak(resp, label)
+    assert _snapshot(session, world.victim_agency.id) == before
+
+
+@pytest.mark.parametrize("persona", ["contact_of_sibling", "manager_limited_to_sibling"])
+def test_same_agency_members_without_the_client_get_404(app, session, world, persona):
+    sibling = session.scalars(select(Client).where(Client.slug == "sibling-client")).one()
+    if persona == "contact_of_sibling":
+        user = member(world.victim_agency, "approver", client=sibling)
+    else:
+        user = member(world.victim_agency, "manager", limited_to=[sibling])
+    before = _snapshot(session, world.victim_agency.id)
+    web = app.test_client()
+    login(web, user)
+    for rule, method in _routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS or {"client_slug", "client_id"}.isdisjoint(rule.arguments):
+            continue
+        if _access(app, rule)[0] == "api":
+            continue  # API tokens are agency-wide; covered by the other-agency test
+        url = _url(rule, world.values)
+        resp = _call(web, method, url)
+        assert resp.status_code == 404, f"{method} {url} as {persona}: {resp.status_code}"
+        _assert_no_leak(resp, f"{method} {url} as {persona}", markers=("Victim Client Zeta",))
+    for path in ("/", "/team", "/roles", "/audit", "/outbox", "/api-tokens", "/account"):
+        resp = web.get(path, follow_redirects=True)
+        body = resp.get_data(as_text=True)
+        assert "Victim Client Zeta" not in body, f"{path} as {persona} names the hidden client"
+    assert _snapshot(session, world.victim_agency.id) == before
+
+
+def test_roles_without_the_permission_get_403_everywhere(app, session, world):
+    before = _snapshot(session, world.victim_agency.id)
+    checked = 0
+    for rule, method in _routes(app):
+        access = _access(app, rule)
+        if rule.endpoint in PUBLIC_ENDPOINTS or access is None or access[1] is None:
+            continue
+        kind, perm = access
+        for role, user in world.members_by_role.items():
+            if perm in ROLE_PERMISSIONS[role]:
+                continue
+            web = app.test_client()
+            login(web, user)
+            url = _url(rule, world.values)
+            resp = _call(web, method, url)
+            label = f"{method} {url} as {role} (lacks {perm.value})"
+            assert resp.status_code == 403, f"{label}: {resp.status_code}"
+            assert "Victim Client Zeta" not in resp.get_data(as_text=True) or kind == "client", label
+            checked += 1
+    assert checked > 20
+    assert _snapshot(session, world.victim_agency.id) == before
+
+
+def test_client_contacts_cannot_act_on_staff_objects(app, session, world):
+    before = _snapshot(session, world.victim_agency.id)
+    contact = world.members_by_role["viewer"]
+    web = app.test_client()
+    login(web, contact)
+    owner_membership = session.scalars(
+        select(Membership.id).join(Membership.user).where(Membership.role == "owner")
+    ).first()
+    assert web.post(f"/team/{owner_membership}/remove").status_code == 403
+    assert web.post(f"/team/invitations/{world.values['invitation_id']}/revoke").status_code == 403
+    assert _snapshot(session, world.victim_agency.id) == before
+    assert session.scalars(select(AuditEntry).where(AuditEntry.action == "member.removed")).all() == []
