@@ -98,3 +98,22 @@ def test_api_tokens_page_shows_a_new_token_once(app, session):
     assert (
         app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     )
+
+
+def test_with_smtp_configured_the_invitation_is_queued_for_the_mail_worker(settings, session):
+    from redis import Redis
+    from rq import Queue
+
+    from web import create_app
+
+    smtp = settings.smtp.__class__(host="127.0.0.1", port=2525, starttls=False)
+    app = create_app(settings.with_overrides(smtp=smtp), config={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    owner = member(AgencyFactory())
+    web = app.test_client()
+    login(web, owner)
+    web.post("/team/invite", data={"email": "ed@agency.example", "role": "editor"})
+    message = session.scalars(select(OutboxMessage)).one()
+    assert message.status == "queued"
+    queue = Queue("default", connection=Redis.from_url(settings.redis_url))
+    assert queue.job_ids == [f"mail-{message.id}"]
+    app.extensions["cadenza"]["engine"].dispose()

@@ -1,0 +1,72 @@
+"""The `cadenza` command, run as an operator would (in a subprocess, settings from the environment)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture
+def cli_env(settings):
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "SECRET_KEY": settings.secret_key,
+        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.token_keys),
+        "CADENZA_INSTANCE_PATH": str(settings.instance_path),
+        "CADENZA_ARGON2_MEMORY_KIB": "1024",
+        "CADENZA_ARGON2_TIME_COST": "1",
+    }
+
+
+def cadenza(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_create_agency_then_api_token_that_works(cli_env, app):
+    done = cadenza(
+        cli_env,
+        "create-agency",
+        "--name",
+        "Agenzia Sole",
+        "--owner-email",
+        "sole@agenzia.example",
+        "--password",
+        "a long password",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "agenzia-sole"
+    token = cadenza(cli_env, "api-token", "create", "--agency", "agenzia-sole", "--name", "ci")
+    assert token.returncode == 0, token.stderr
+    plaintext = token.stdout.strip()
+    assert plaintext.startswith("cdz_")
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {plaintext}"})
+    assert me.get_json()["agency"]["slug"] == "agenzia-sole"
+
+
+def test_cli_errors_are_messages_not_tracebacks(cli_env):
+    bad = cadenza(
+        cli_env, "create-agency", "--name", "X", "--owner-email", "not-an-email", "--password", "pw"
+    )
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and "not valid" in bad.stderr
+    missing = cadenza(cli_env, "api-token", "create", "--agency", "nope", "--name", "x")
+    assert missing.returncode != 0 and "no agency with slug 'nope'" in missing.stderr
+
+
+def test_seed_demo_only_once(cli_env):
+    first = cadenza(cli_env, "seed-demo")
+    assert "demo@cadenza.example" in first.stdout
+    assert "already has an agency" in cadenza(cli_env, "seed-demo").stdout
+
+
+def test_every_server_command_takes_host_and_port(cli_env):
+    for command in ("web", "reports"):
+        help_text = cadenza(cli_env, command, "--help").stdout
+        assert "--host" in help_text and "--port" in help_text
+    assert "--reports-port" in cadenza(cli_env, "up", "--help").stdout
