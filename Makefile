@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d web/translations
+	$(BIN)/pybabel compile -d web/translations
 
 run: install
 	$(BIN)/cadenza db upgrade
