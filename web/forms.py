@@ -13,12 +13,13 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from tenants.passwords import MIN_PASSWORD_LENGTH
 from tenants.services.validation import COLOR_RE, SLUG_RE
 
-LANGUAGE_CHOICES = [("it", "Italiano"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
 
 
 class LoginForm(FlaskForm):
@@ -94,4 +95,6 @@ class ApiTokenForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("auto", _l("Same as my browser")), *LANGUAGE_CHOICES])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("auto", _l("Same as my browser")), *LANGUAGE_CHOICES]
+    )

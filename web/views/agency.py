@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from wtforms.fields.choices import SelectChoice
 
 from tenants.errors import DomainError, Forbidden, NotFound
-from tenants.models import Agency
 from tenants.permissions import (
     LIMITABLE_ROLES,
     ROLE_PERMISSIONS,
@@ -21,8 +21,8 @@ from tenants.services import accounts, api_tokens, audit, clients, mail, members
 from tenants.services.access import sees_all_clients, visible_client_ids
 from web.context import db, hasher, settings
 from web.forms import ApiTokenForm, ChangeRoleForm, ClientForm, InviteStaffForm, ProfileForm
-from web.mailer import send_mail
 from web.tenancy import agency_view, user_view
+from web.views.common import client_fields, mail_invitation, role_label
 from web.views.helpers import attach_error, translate
 
 bp = Blueprint("agency", __name__)
@@ -51,7 +51,7 @@ def new_client():
                 agency_id=g.membership.agency_id,
                 membership=g.membership,
                 actor=current_user,
-                data=_client_fields(form),
+                data=client_fields(form),
             )
             db().commit()
         except DomainError as exc:
@@ -63,41 +63,21 @@ def new_client():
     return render_template("agency/client_form.html", form=form, client=None)
 
 
-def _client_fields(form: ClientForm) -> dict[str, object]:
-    return {
-        "name": form.name.data,
-        "slug": form.slug.data or None,
-        "timezone": form.timezone.data.strip(),
-        "locale": form.locale.data,
-        "brand_color": form.brand_color.data,
-        "logo_url": form.logo_url.data or None,
-    }
+def _client_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.id, c.name) for c in clients.list_clients(session=db(), membership=g.membership)]
 
 
-def _client_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in clients.list_clients(session=db(), membership=g.membership)]
-
-
-def _staff_role_choices() -> list[tuple[str, str]]:
-    return [(r.value, _role_label(r)) for r in assignable_roles(g.membership.role) if not is_client_role(r)]
-
-
-def _role_label(role: str) -> str:
-    labels = {
-        "owner": _("Owner"),
-        "admin": _("Admin"),
-        "manager": _("Manager"),
-        "editor": _("Editor"),
-        "analyst": _("Analyst"),
-        "approver": _("Client approver"),
-        "viewer": _("Client viewer"),
-    }
-    return labels.get(str(role), str(role))
+def _staff_role_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(r.value, role_label(r))
+        for r in assignable_roles(g.membership.role)
+        if not is_client_role(r)
+    ]
 
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"role_label": _role_label}
+    return {"role_label": role_label}
 
 
 @bp.get("/team")
@@ -150,24 +130,9 @@ def invite_staff():
         db().rollback()
         flash(translate(exc), "error")
         return redirect(url_for("agency.team"))
-    _mail_invitation(invitation, token)
+    mail_invitation(invitation, token)
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("agency.team"))
-
-
-def _mail_invitation(invitation, token: str) -> None:
-    agency = db().get(Agency, invitation.agency_id)
-    send_mail(
-        agency_id=agency.id,
-        to=invitation.email,
-        subject=_("%(agency)s invites you to Cadenza", agency=agency.name),
-        template="invitation",
-        agency=agency,
-        inviter=current_user,
-        role=_role_label(invitation.role),
-        link=settings().base_url + url_for("auth.accept_invite", token=token),
-        hours=settings().invite_ttl_hours,
-    )
 
 
 @bp.route("/team/<int:membership_id>/role", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from tenants.errors import DomainError
 from tenants.models import Client
@@ -14,7 +15,7 @@ from tenants.services.report_links import mint_link
 from web.context import db, settings
 from web.forms import ClientForm, InviteContactForm
 from web.tenancy import client_view
-from web.views.agency import _client_fields, _mail_invitation, _role_label
+from web.views.common import client_fields, mail_invitation, role_label
 from web.views.helpers import attach_error, translate
 
 bp = Blueprint("workspace", __name__, url_prefix="/c/<client_slug>")
@@ -23,7 +24,7 @@ bp = Blueprint("workspace", __name__, url_prefix="/c/<client_slug>")
 def _contact_form() -> InviteContactForm:
     form = InviteContactForm()
     form.role.choices = [
-        (r.value, _role_label(r)) for r in assignable_roles(g.membership.role) if r in CLIENT_ROLES
+        SelectChoice(r.value, role_label(r)) for r in assignable_roles(g.membership.role) if r in CLIENT_ROLES
     ]
     return form
 
@@ -48,7 +49,7 @@ def edit(client: Client):
                 client_id=client.id,
                 membership=g.membership,
                 actor=current_user,
-                data=_client_fields(form) | {"slug": form.slug.data or client.slug},
+                data=client_fields(form) | {"slug": form.slug.data or client.slug},
             )
             db().commit()
         except DomainError as exc:
@@ -146,7 +147,7 @@ def invite_contact(client: Client):
         db().rollback()
         flash(translate(exc), "error")
     else:
-        _mail_invitation(invitation, token)
+        mail_invitation(invitation, token)
         flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("workspace.contacts", client_slug=client.slug))
 

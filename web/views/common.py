@@ -1,0 +1,54 @@
+"""Pieces shared by the staff and workspace views: role names, client form fields, invitation mail."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tenants.models import Agency, Invitation
+from web.context import db, settings
+from web.forms import ClientForm
+from web.mailer import send_mail
+
+
+def role_label(role: str) -> str:
+    """A role's name in the user's language."""
+    labels = {
+        "owner": _("Owner"),
+        "admin": _("Admin"),
+        "manager": _("Manager"),
+        "editor": _("Editor"),
+        "analyst": _("Analyst"),
+        "approver": _("Client approver"),
+        "viewer": _("Client viewer"),
+    }
+    return labels.get(str(role), str(role))
+
+
+def client_fields(form: ClientForm) -> dict[str, object]:
+    """The service's field dict from a submitted client form."""
+    return {
+        "name": form.name.data,
+        "slug": form.slug.data or None,
+        "timezone": form.timezone.data.strip(),
+        "locale": form.locale.data,
+        "brand_color": form.brand_color.data,
+        "logo_url": form.logo_url.data or None,
+    }
+
+
+def mail_invitation(invitation: Invitation, token: str) -> None:
+    """Email the invitation link (outbox or SMTP)."""
+    agency = db().get(Agency, invitation.agency_id)
+    send_mail(
+        agency_id=agency.id,
+        to=invitation.email,
+        subject=_("%(agency)s invites you to Cadenza", agency=agency.name),
+        template="invitation",
+        agency=agency,
+        inviter=current_user,
+        role=role_label(invitation.role),
+        link=settings().base_url + url_for("auth.accept_invite", token=token),
+        hours=settings().invite_ttl_hours,
+    )
