@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tenants.db import make_engine, make_session_factory
+from tenants.errors import N_
 from tenants.passwords import make_password_hasher
 from tenants.settings import Settings
 from web.context import close_db, db
@@ -74,7 +75,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
     login_manager.localize_callback = _localize
-    login_manager.login_message = "Please log in to open this page."
+    login_manager.login_message = N_("Please log in to open this page.")
     app.before_request(load_membership)
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)
