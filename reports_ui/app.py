@@ -37,7 +37,7 @@ def _runtime() -> tuple[Settings, object]:
 
 
 def _text(key: str) -> str:
-    lang = st.session_state.get("lang") or (st.context.locale or "en")[:2]
+    lang = st.session_state.get("lang") or (st.context.locale or "en")[:2]  # user's choice, else browser
     return TEXT.get(lang, TEXT["en"])[key]
 
 
@@ -56,7 +56,7 @@ def _admit() -> dict | None:
             "agency_id": viewer.client.agency_id,
             "client_id": viewer.client.id,
         }
-        st.session_state["lang"] = viewer.user.locale or viewer.client.locale
+        st.session_state["lang"] = viewer.language
         st.query_params.clear()
     return st.session_state.get("viewer")
 

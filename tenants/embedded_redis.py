@@ -62,6 +62,8 @@ class EmbeddedRedis:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Own session: a terminal Ctrl-C reaches the servers first; Redis is stopped last, by us.
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

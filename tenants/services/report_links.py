@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tenants.errors import DomainError
 from tenants.models import Client, User
-from tenants.permissions import Perm
+from tenants.permissions import Perm, is_client_role
 from tenants.services.access import get_visible_client, membership_in, require
 from tenants.settings import Settings
 
@@ -22,6 +22,12 @@ class ReportViewer:
 
     user: User
     client: Client
+    role: str
+
+    @property
+    def language(self) -> str | None:
+        """The user's language; client contacts default to their client's, staff to their browser's."""
+        return self.user.locale or (self.client.locale if is_client_role(self.role) else None)
 
 
 class LinkRejected(Exception):
@@ -68,4 +74,4 @@ def resolve_viewer(*, session: Session, user_id: int, agency_id: int, client_id:
         client = get_visible_client(session=session, membership=membership, client_id=client_id)
     except DomainError as exc:
         raise LinkRejected("no_access") from exc
-    return ReportViewer(user=user, client=client)
+    return ReportViewer(user=user, client=client, role=membership.role)

@@ -113,3 +113,13 @@ def test_rejected_links_show_the_gate_and_no_data(reports_env, session, case):
     assert "Open this from Cadenza" in text
     for name in ("Mine", "Secret Sibling", "Secret Foreign"):
         assert name not in text
+
+
+def test_staff_without_a_preference_get_the_browser_language_not_the_clients(reports_env, session):
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name="Cantina Verde", locale="it")
+    analyst = member(agency, "analyst")
+    at = _run(
+        _token(mint_link(settings=reports_env, user_id=analyst.id, agency_id=agency.id, client_id=client.id))
+    )
+    assert at.metric[0].label == "Connected accounts"
