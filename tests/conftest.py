@@ -122,6 +122,27 @@ def settings(migrated: Settings, engine) -> Iterator[Settings]:
     yield migrated
 
 
+def settings_environ(settings: Settings) -> dict[str, str]:
+    """Environment variables from which another process (worker, CLI, reports) rebuilds these settings."""
+    return {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "SECRET_KEY": settings.secret_key,
+        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.token_keys),
+        "CADENZA_INSTANCE_PATH": str(settings.instance_path),
+        "CADENZA_ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
+        "CADENZA_ARGON2_TIME_COST": str(settings.argon2_time_cost),
+    }
+
+
+@pytest.fixture
+def process_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Put this test's settings into os.environ, for code that reads its settings there (jobs, Streamlit)."""
+    for key, value in settings_environ(settings).items():
+        monkeypatch.setenv(key, value)
+    return settings
+
+
 @pytest.fixture
 def session(settings: Settings, engine) -> Iterator[Session]:
     factory = make_session_factory(engine)

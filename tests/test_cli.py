@@ -8,19 +8,12 @@ import sys
 
 import pytest
 
+from tests.conftest import settings_environ
+
 
 @pytest.fixture
 def cli_env(settings):
-    return {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "SECRET_KEY": settings.secret_key,
-        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.token_keys),
-        "CADENZA_INSTANCE_PATH": str(settings.instance_path),
-        "CADENZA_ARGON2_MEMORY_KIB": "1024",
-        "CADENZA_ARGON2_TIME_COST": "1",
-    }
+    return {**os.environ, **settings_environ(settings)}
 
 
 def cadenza(env, *args: str) -> subprocess.CompletedProcess:

@@ -18,16 +18,8 @@ APP = str(Path(__file__).resolve().parents[2] / "reports_ui" / "app.py")
 
 
 @pytest.fixture
-def reports_env(settings, monkeypatch):
-    for key, value in {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "SECRET_KEY": settings.secret_key,
-        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.token_keys),
-        "CADENZA_INSTANCE_PATH": str(settings.instance_path),
-    }.items():
-        monkeypatch.setenv(key, value)
-    return settings
+def reports_env(process_env):
+    return process_env
 
 
 class _SignedAnHourAgo(TimestampSigner):

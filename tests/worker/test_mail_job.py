@@ -41,19 +41,11 @@ def smtp_server():
 
 
 @pytest.fixture
-def smtp_settings(settings, smtp_server, monkeypatch):
+def smtp_settings(process_env, smtp_server, monkeypatch):
     """Point the worker's environment (which jobs read their settings from) at the test SMTP server."""
     controller, _handler = smtp_server
-    for key, value in {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "SECRET_KEY": settings.secret_key,
-        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.token_keys),
-        "CADENZA_INSTANCE_PATH": str(settings.instance_path),
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(controller.port),
-        "SMTP_STARTTLS": "false",
-    }.items():
+    smtp_env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "SMTP_STARTTLS": "false"}
+    for key, value in smtp_env.items():
         monkeypatch.setenv(key, value)
     job_context.cache_clear()
     yield job_context().settings
