@@ -11,6 +11,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
+NETWORK_KEYS = ("facebook", "instagram", "linkedin", "x", "mastodon", "bluesky")
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -73,6 +74,12 @@ class Settings:
     invite_ttl_hours: int = 72
     reset_ttl_minutes: int = 60
     proxy_hops: int = 0
+    # "sandbox": every network is played by sandbox/ at sandbox_url; "live": the real networks.
+    networks_mode: str = "sandbox"
+    sandbox_url: str = "http://127.0.0.1:5055"
+    network_timeout_seconds: float = 20.0
+    # Per network: (client_id, client_secret) of the agency app, from CADENZA_<NETWORK>_CLIENT_ID/SECRET.
+    network_apps: dict[str, tuple[str, str]] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
@@ -84,6 +91,11 @@ class Settings:
     def redis_url_or_embedded(self) -> str:
         """REDIS_URL, or where the embedded server listens when none is set."""
         return self.redis_url or f"redis://127.0.0.1:{self.embedded_redis_port}/0"
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when the networks are played by the local sandbox."""
+        return self.networks_mode != "live"
 
     @property
     def is_sqlite(self) -> bool:
@@ -131,5 +143,16 @@ class Settings:
             argon2_memory_kib=int(env.get("CADENZA_ARGON2_MEMORY_KIB") or 65536),
             argon2_time_cost=int(env.get("CADENZA_ARGON2_TIME_COST") or 3),
             proxy_hops=int(env.get("CADENZA_PROXY_HOPS") or 0),
+            networks_mode=(env.get("CADENZA_NETWORKS") or "sandbox").strip().lower(),
+            sandbox_url=(env.get("CADENZA_SANDBOX_URL") or "http://127.0.0.1:5055").rstrip("/"),
+            network_timeout_seconds=float(env.get("CADENZA_NETWORK_TIMEOUT") or 20),
+            network_apps={
+                network: (
+                    env[f"CADENZA_{network.upper()}_CLIENT_ID"],
+                    env.get(f"CADENZA_{network.upper()}_CLIENT_SECRET", ""),
+                )
+                for network in NETWORK_KEYS
+                if env.get(f"CADENZA_{network.upper()}_CLIENT_ID")
+            },
             smtp=smtp,
         )

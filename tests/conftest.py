@@ -152,6 +152,43 @@ def session(settings: Settings, engine) -> Iterator[Session]:
         factories.bind(None)
 
 
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    """The sandbox networks, served for the whole run on a free port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from sandbox import create_app as create_sandbox
+
+    server = make_server("127.0.0.1", 0, create_sandbox(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def sandbox(sandbox_url: str):
+    """The sandbox, reset to its seed; its control API for the test."""
+    import httpx
+
+    from tests.sandbox_control import SandboxControl
+
+    with httpx.Client(base_url=sandbox_url, timeout=10) as http:
+        control = SandboxControl(url=sandbox_url, http=http)
+        control.reset()
+        yield control
+
+
+@pytest.fixture
+def net_settings(settings: Settings, sandbox) -> Settings:
+    """Settings whose networks are the test's sandbox, with short timeouts."""
+    return settings.with_overrides(
+        networks_mode="sandbox", sandbox_url=sandbox.url, network_timeout_seconds=2.0
+    )
+
+
 @pytest.fixture
 def hasher(settings: Settings):
     from tenants.passwords import make_password_hasher

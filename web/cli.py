@@ -196,6 +196,15 @@ def reports(host: str, port: int) -> None:
     os.execv(sys.executable, _streamlit_command(host, port))
 
 
+@main.command("sandbox")
+@_serve_options(5055)
+def sandbox(host: str, port: int) -> None:
+    """Serve the sandbox social networks (for demos, development and tests)."""
+    from sandbox import create_app as create_sandbox
+
+    create_sandbox().run(host=host, port=port, threaded=True, use_reloader=False)
+
+
 @main.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int, help="Web port.")
@@ -208,7 +217,11 @@ def up(host: str, port: int, reports_port: int) -> None:
     url, server = resolve_redis_url(settings)
     env = {**os.environ, "REDIS_URL": url}
     me = [sys.executable, "-m", "web.cli"]
-    children = {
+    children = {}
+    if settings.uses_sandbox:
+        sandbox_port = settings.sandbox_url.rsplit(":", 1)[-1].split("/")[0]
+        children["sandbox"] = subprocess.Popen([*me, "sandbox", "--port", sandbox_port], env=env)
+    children |= {
         "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)], env=env),
         "worker": subprocess.Popen([*me, "worker"], env=env),
         "reports": subprocess.Popen(_streamlit_command(host, reports_port), env=env),

@@ -1,0 +1,45 @@
+"""A local stand-in for the social networks, at their real API paths under per-network prefixes.
+
+Imports nothing of Cadenza's: it plays the networks, it is not part of the product's code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+
+from flask import Flask, request
+
+from sandbox.control import SIMULATORS
+from sandbox.control import bp as control_bp
+from sandbox.networks import NETWORK_MODULES
+from sandbox.state import STORE
+
+
+def create_app() -> Flask:
+    """The sandbox app with every network module that exists registered."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    app.register_blueprint(control_bp)
+    for name in NETWORK_MODULES:
+        try:
+            module = importlib.import_module(f"sandbox.networks.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"sandbox.networks.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+        for network in getattr(module, "NETWORKS", (name,)):
+            STORE.reset_hooks[network] = getattr(module, "seed", lambda state: None)
+            if hasattr(module, "simulate"):
+                SIMULATORS[network] = module.simulate
+    STORE.reset(seed=STORE.seed)
+
+    @app.before_request
+    def _log_request() -> None:
+        if not request.path.startswith("/_control"):
+            with STORE.lock:
+                STORE.requests.append({"method": request.method, "path": request.path, "at": time.time()})
+                del STORE.requests[:-2000]
+
+    return app

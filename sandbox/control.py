@@ -1,0 +1,100 @@
+"""The control API for tests and demos: reset, faults, audience simulation, published read-back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+
+from flask import Blueprint, jsonify, request
+
+from sandbox.faults import add_fault, clear_faults
+from sandbox.state import STORE
+
+bp = Blueprint("control", __name__, url_prefix="/_control")
+
+# Network modules register their audience simulators here: name -> fn(network_state, rng, step).
+SIMULATORS: dict = {}
+
+
+@bp.get("/health")
+def health():
+    return jsonify({"status": "ok", "networks": sorted(STORE.networks)})
+
+
+@bp.post("/reset")
+def reset():
+    body = request.get_json(silent=True) or {}
+    STORE.reset(seed=int(body.get("seed", 1)))
+    return jsonify({"status": "reset", "seed": STORE.seed})
+
+
+@bp.post("/faults")
+def create_fault():
+    body = request.get_json(force=True)
+    if not isinstance(body, dict) or "network" not in body or "kind" not in body:
+        return jsonify({"error": "need network and kind"}), 400
+    return jsonify(add_fault(body)), 201
+
+
+@bp.get("/faults")
+def list_faults():
+    return jsonify({"faults": STORE.faults})
+
+
+@bp.delete("/faults")
+def delete_faults():
+    clear_faults()
+    return "", 204
+
+
+@bp.get("/published")
+def published():
+    network = request.args.get("network")
+    account = request.args.get("account")
+    items = [
+        asdict(p)
+        for p in STORE.published
+        if (network is None or p.network == network) and (account is None or p.account == account)
+    ]
+    return jsonify({"published": items, "count": len(items)})
+
+
+@bp.post("/audience/tick")
+def audience_tick():
+    """Advance the simulated audience by `steps` (comments, mentions, DMs, likes, followers...)."""
+    body = request.get_json(silent=True) or {}
+    steps = max(1, min(int(body.get("steps", 1)), 1000))
+    only = body.get("network")
+    with STORE.lock:
+        for _ in range(steps):
+            for name, simulate in SIMULATORS.items():
+                if only in (None, name):
+                    simulate(STORE.networks.get(name, {}), STORE.rng)
+    return jsonify({"status": "ok", "steps": steps})
+
+
+@bp.post("/clock")
+def shift_clock():
+    """Move the sandbox clock forward (token expiry, quotas) by `seconds`."""
+    body = request.get_json(force=True)
+    STORE.clock_offset += timedelta(seconds=float(body.get("seconds", 0)))
+    return jsonify({"offset_seconds": STORE.clock_offset.total_seconds()})
+
+
+@bp.get("/state/<network>")
+def network_state(network: str):
+    """A debugging view of one network's data (tokens included: this is a sandbox)."""
+    data = STORE.networks.get(network)
+    if data is None:
+        return jsonify({"error": "unknown network"}), 404
+    return jsonify(_jsonable(data))
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,55 @@
+"""Network name -> connector class; adding a network is one module plus an entry here."""
+
+from __future__ import annotations
+
+import importlib
+
+import httpx
+
+from tenants.settings import Settings
+from worker.networks.base import Connector
+from worker.networks.endpoints import app_credentials, endpoints_for
+
+CONNECTORS = {
+    "facebook": "worker.networks.facebook:FacebookConnector",
+    "instagram": "worker.networks.instagram:InstagramConnector",
+    "linkedin": "worker.networks.linkedin:LinkedInConnector",
+    "x": "worker.networks.x:XConnector",
+    "mastodon": "worker.networks.mastodon:MastodonConnector",
+    "bluesky": "worker.networks.bluesky:BlueskyConnector",
+}
+
+
+def connector_class(network: str) -> type[Connector]:
+    """The connector class for a network (imported on first use)."""
+    module_name, _, class_name = CONNECTORS[network].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def make_http_client(settings: Settings) -> httpx.Client:
+    """An httpx client with Cadenza's timeouts and user agent."""
+    timeout = httpx.Timeout(
+        settings.network_timeout_seconds, connect=min(5.0, settings.network_timeout_seconds)
+    )
+    return httpx.Client(
+        timeout=timeout,
+        headers={"User-Agent": "Cadenza/0.1 (+https://cadenza.example)"},
+        follow_redirects=False,
+    )
+
+
+def get_connector(
+    network: str,
+    *,
+    settings: Settings,
+    http: httpx.Client | None = None,
+    instance: str | None = None,
+    app: object | None = None,
+) -> Connector:
+    """A ready connector; Mastodon needs the instance and that instance's app credentials."""
+    cls = connector_class(network)
+    return cls(
+        endpoints=endpoints_for(settings, network, instance=instance),
+        app=app or app_credentials(settings, network),
+        http=http or make_http_client(settings),
+    )
