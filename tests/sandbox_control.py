@@ -71,7 +71,7 @@ def authorize(
             "password": password,
             "decision": "deny" if deny else "approve",
         }
-        data = list(form.items()) + [("granted", s) for s in (asked if granted is None else granted)]
+        data = {**form, "granted": asked if granted is None else granted}
         resp = http.post(url.split("?", 1)[0], data=data)
         assert resp.status_code in (302, 303), resp.text
         location = resp.headers["location"]
