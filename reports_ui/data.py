@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from redis import Redis, RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenants.db import make_engine, make_session_factory
 from tenants.services.clients import connected_account_count
-from tenants.services.report_links import ReportViewer, open_link, resolve_viewer
+from tenants.services.report_links import LinkRejected, ReportViewer, open_link, resolve_viewer
 from tenants.settings import Settings
 
 
@@ -29,9 +30,17 @@ def make_reader(settings: Settings) -> sessionmaker[Session]:
 
 
 def check_link(*, sessions: sessionmaker[Session], settings: Settings, token: str) -> ReportViewer:
-    """Validate a signed link and the viewer's current access."""
+    """Validate a signed link (single use: a copied URL opens nothing) and the viewer's current access."""
+    redis = Redis.from_url(settings.redis_url_or_embedded, socket_connect_timeout=2)
+
+    def claim_once(nonce: str, ttl: int) -> bool:
+        try:
+            return bool(redis.set(f"cadenza:report-link:{nonce}", 1, nx=True, ex=ttl))
+        except RedisError as exc:
+            raise LinkRejected("unavailable") from exc
+
     with sessions() as session:
-        return open_link(session=session, settings=settings, token=token)
+        return open_link(session=session, settings=settings, token=token, claim_once=claim_once)
 
 
 def client_summary(

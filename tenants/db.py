@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenants.settings import Settings
@@ -35,3 +36,14 @@ def make_engine(settings: Settings) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Session factory whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def flush_or_conflict(session: Session, *, message: str, field: str | None = None) -> None:
+    """Flush inside a savepoint; a unique-constraint race becomes a Conflict instead of a crash."""
+    from tenants.errors import Conflict
+
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(message, field=field) from exc

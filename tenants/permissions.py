@@ -64,7 +64,8 @@ _MANAGER = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: _EVERYTHING - {Perm.POSTS_APPROVE_CLIENT},
-    Role.ADMIN: _EVERYTHING - {Perm.POSTS_APPROVE_CLIENT, Perm.AGENCY_SETTINGS},
+    # The dev outbox holds invitation and reset links: only owners read it.
+    Role.ADMIN: _EVERYTHING - {Perm.POSTS_APPROVE_CLIENT, Perm.AGENCY_SETTINGS, Perm.OUTBOX_VIEW},
     Role.MANAGER: _MANAGER,
     Role.EDITOR: frozenset(
         {Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.POSTS_WRITE, Perm.INBOX_REPLY}

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from tenants.models import ApiToken, AuditEntry, Client, Invitation, Membership
+from tenants.models import (
+    ApiToken,
+    AuditEntry,
+    Client,
+    Invitation,
+    Membership,
+    OutboxMessage,
+    membership_clients,
+)
 from tenants.permissions import CLIENT_ROLES, ROLE_PERMISSIONS, STAFF_ROLES
 from tests.factories import AgencyFactory, ClientFactory, api_token, login, member
 
@@ -125,6 +133,12 @@ def _snapshot(session, agency_id: int):
         session.scalars(select(Invitation.revoked_at).where(Invitation.agency_id == agency_id)).all(),
         session.scalars(select(ApiToken.revoked_at).where(ApiToken.agency_id == agency_id)).all(),
         session.scalar(select(func.count(Invitation.id)).where(Invitation.agency_id == agency_id)),
+        session.scalar(select(func.count(ApiToken.id)).where(ApiToken.agency_id == agency_id)),
+        session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.agency_id == agency_id)),
+        session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.agency_id == agency_id)),
+        sorted(
+            session.execute(select(membership_clients.c.membership_id, membership_clients.c.client_id)).all()
+        ),
     )
 
 

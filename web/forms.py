@@ -50,7 +50,11 @@ class ResetPasswordForm(FlaskForm):
 
 class AcceptInviteForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)])
+
+
+class AcceptExistingForm(FlaskForm):
+    """Accepting as the logged-in invitee: nothing to fill in."""
 
 
 class ClientForm(FlaskForm):

@@ -116,4 +116,8 @@ def change_password(*, session: Session, hasher: PasswordHasher, user: User, cur
     if not verify_password(hasher, user.password_hash, current or ""):
         raise Invalid(N_("The current password is not right."), field="current_password")
     user.password_hash = hasher.hash(clean_password(new, field="new_password"))
+    for reset in session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        reset.used_at = utcnow()
     session.flush()

@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.db import flush_or_conflict
 from tenants.errors import N_, Conflict
 from tenants.models import Agency, Membership, User
 from tenants.permissions import Role
@@ -14,7 +15,8 @@ from tenants.services.validation import clean_email, clean_name, clean_password,
 
 
 def unique_slug(*, session: Session, model: type, base: str) -> str:
-    """The first free slug among base, base-2, base-3, ... for the model's slug column."""
+    """The first free slug among base, base-2, base-3, ... that fits the model's slug column."""
+    base = base[: model.slug.property.columns[0].type.length - 6].rstrip("-") or "x"
     taken = set(session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
     if base not in taken:
         return base
@@ -45,7 +47,9 @@ def create_agency(
         email=email, name=(owner_name or "").strip()[:120], password_hash=hasher.hash(password), locale=locale
     )
     session.add_all([agency, owner])
-    session.flush()
+    flush_or_conflict(
+        session, message=N_("An account with this email already exists; log in instead."), field="owner_email"
+    )
     session.add(Membership(user_id=owner.id, agency_id=agency.id, role=Role.OWNER.value))
     audit.record(
         session=session,

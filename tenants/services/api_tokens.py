@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from tenants.errors import N_, NotFound
 from tenants.models import Agency, ApiToken, User, utcnow
+from tenants.permissions import Perm, role_allows
 from tenants.services import audit
+from tenants.services.access import membership_in
 from tenants.services.tokens import hash_secret, new_secret
 from tenants.services.validation import clean_name
 
@@ -49,6 +51,11 @@ def authenticate_token(*, session: Session, plaintext: str) -> tuple[ApiToken, A
     token = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_secret(plaintext))).first()
     if token is None or token.revoked_at is not None:
         return None
+    if token.created_by_id is not None:
+        # A token acts for its creator: it dies with their removal or demotion (CLI tokens have no creator).
+        creator = membership_in(session=session, user_id=token.created_by_id, agency_id=token.agency_id)
+        if creator is None or not role_allows(creator.role, Perm.API_TOKENS_MANAGE):
+            return None
     token.last_used_at = utcnow()
     return token, session.get(Agency, token.agency_id)
 

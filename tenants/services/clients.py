@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tenants.db import flush_or_conflict
 from tenants.errors import N_, Conflict, Invalid, NotFound
 from tenants.models import Client, Membership, SocialAccount, User, utcnow
 from tenants.permissions import Perm
@@ -51,7 +53,7 @@ def _ensure_slug_free(*, session: Session, slug: str, except_id: int | None = No
     if except_id is not None:
         query = query.where(Client.id != except_id)
     if session.scalars(query).first() is not None:
-        raise Conflict(N_("This address is already used by another client."), field="slug")
+        raise Conflict(N_("This address is not available; choose another."), field="slug")
 
 
 def list_clients(*, session: Session, membership: Membership, include_archived: bool = False) -> list[Client]:
@@ -83,7 +85,7 @@ def create_client(
         fields["slug"] = unique_slug(session=session, model=Client, base=slugify(fields["name"]))
     client = Client(agency_id=agency_id, **fields)
     session.add(client)
-    session.flush()
+    flush_or_conflict(session, message=N_("This address is not available; choose another."), field="slug")
     if membership.limited:
         # A limited manager who creates a client must be able to open it.
         membership.limited_clients.append(client)
@@ -134,7 +136,7 @@ def update_client(
             target_id=client.id,
             details={"fields": sorted(changed)},
         )
-    session.flush()
+    flush_or_conflict(session, message=N_("This address is not available; choose another."), field="slug")
     return client
 
 
@@ -185,7 +187,8 @@ def delete_client(
     _same_agency(client, agency_id)
     client.deleted_at = utcnow()
     old_slug = client.slug
-    client.slug = f"deleted-{client.id}-{old_slug}"[:80]
+    # '~' cannot appear in a slug anyone can choose, so nobody can squat the retired name.
+    client.slug = f"~deleted~{client.id}~{secrets.token_hex(6)}"
     # Contacts of a deleted client lose their access with it.
     for member in session.scalars(select(Membership).where(Membership.client_id == client.id)):
         session.delete(member)

@@ -53,6 +53,8 @@ def deliver(*, session: Session, settings: Settings, message_id: int) -> OutboxM
         raise
     message.status = "sent"
     message.error = None
+    # Sent mail may carry one-time links: keep the record, not the secret.
+    message.body = ""
     message.sent_at = utcnow()
     session.commit()
     return message

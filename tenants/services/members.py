@@ -8,9 +8,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.db import flush_or_conflict
 from tenants.errors import N_, Conflict, Forbidden, Gone, Invalid, NotFound
 from tenants.models import Client, Invitation, Membership, User, utcnow
-from tenants.passwords import verify_password
 from tenants.permissions import LIMITABLE_ROLES, Perm, Role, assignable_roles, is_client_role
 from tenants.services import audit
 from tenants.services.access import get_visible_client, require
@@ -73,6 +73,16 @@ def invite(
         ).first()
     ):
         raise Conflict(N_("This person is already a member of the agency."), field="email")
+    # A new invitation replaces any still-open one for the same address.
+    for stale in session.scalars(
+        select(Invitation).where(
+            Invitation.agency_id == agency_id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    ):
+        stale.revoked_at = utcnow()
     token = new_secret()
     invitation = Invitation(
         agency_id=agency_id,
@@ -125,11 +135,22 @@ def accept_invitation(
     name: str = "",
     password: str | None = None,
     locale: str | None = None,
+    logged_in: User | None = None,
 ) -> User:
-    """Turn an invitation into a membership, creating the user when the email is new."""
+    """Turn an invitation into a membership; a new email gets an account, a known one must be logged in."""
     invitation = find_invitation(session=session, token=token)
     user = session.scalars(select(User).where(User.email == invitation.email)).first()
-    if user is None:
+    if user is not None:
+        # Never take a password here: that would be a login form without the login's rate limits.
+        if logged_in is None or logged_in.id != user.id:
+            raise Forbidden(N_("Log in as %(email)s to accept this invitation."), email=invitation.email)
+        if session.scalars(
+            select(Membership.id).where(
+                Membership.user_id == user.id, Membership.agency_id == invitation.agency_id
+            )
+        ).first():
+            raise Conflict(N_("You are already a member of this agency."))
+    else:
         password = clean_password(password)
         user = User(
             email=invitation.email,
@@ -138,9 +159,7 @@ def accept_invitation(
             locale=locale,
         )
         session.add(user)
-        session.flush()
-    elif password is None or not verify_password(hasher, user.password_hash, password):
-        raise Invalid(N_("Enter the password of your existing Cadenza account."), field="password")
+        flush_or_conflict(session, message=N_("This invitation was already used. Log in instead."))
     membership = Membership(
         user_id=user.id,
         agency_id=invitation.agency_id,
@@ -160,7 +179,7 @@ def accept_invitation(
         )
     session.add(membership)
     invitation.accepted_at = utcnow()
-    session.flush()
+    flush_or_conflict(session, message=N_("You are already a member of this agency."))
     audit.record(
         session=session,
         agency_id=invitation.agency_id,
@@ -299,6 +318,7 @@ def revoke_invitation(
         get_visible_client(session=session, membership=membership, client_id=invitation.client_id)
     else:
         require(membership, Perm.STAFF_MANAGE)
+        _check_assignable(membership, invitation.role)
     invitation.revoked_at = utcnow()
     audit.record(
         session=session,

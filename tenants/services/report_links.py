@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -43,19 +45,29 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 
 def mint_link(*, settings: Settings, user_id: int, agency_id: int, client_id: int) -> str:
-    """A reports URL carrying a signed token for this user and client."""
-    token = _serializer(settings).dumps({"u": user_id, "a": agency_id, "c": client_id})
+    """A reports URL carrying a signed, single-use token for this user and client."""
+    token = _serializer(settings).dumps(
+        {"u": user_id, "a": agency_id, "c": client_id, "n": secrets.token_urlsafe(12)}
+    )
     return f"{settings.reports_url}/?t={token}"
 
 
-def open_link(*, session: Session, settings: Settings, token: str) -> ReportViewer:
-    """Check the token and the user's current access; raise LinkRejected otherwise."""
+def open_link(
+    *, session: Session, settings: Settings, token: str, claim_once: Callable[[str, int], bool]
+) -> ReportViewer:
+    """Check the token, that it was never used before, and the user's current access; else LinkRejected.
+
+    `claim_once(nonce, ttl_seconds)` must atomically record the nonce and say whether it was new.
+    """
     try:
         claims = _serializer(settings).loads(token, max_age=settings.report_link_ttl_seconds)
     except SignatureExpired as exc:
         raise LinkRejected("expired") from exc
     except BadSignature as exc:
         raise LinkRejected("invalid") from exc
+    nonce = claims.get("n")
+    if not isinstance(nonce, str) or not claim_once(nonce, settings.report_link_ttl_seconds + 60):
+        raise LinkRejected("used")
     return resolve_viewer(
         session=session, user_id=claims.get("u"), agency_id=claims.get("a"), client_id=claims.get("c")
     )

@@ -115,3 +115,13 @@ def test_staff_without_a_preference_get_the_browser_language_not_the_clients(rep
         _token(mint_link(settings=reports_env, user_id=analyst.id, agency_id=agency.id, client_id=client.id))
     )
     assert at.metric[0].label == "Connected accounts"
+
+
+def test_a_link_opens_one_session_only(reports_env, session):
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name="Forno Antico")
+    user = member(agency, "analyst", locale="en")
+    token = _token(mint_link(settings=reports_env, user_id=user.id, agency_id=agency.id, client_id=client.id))
+    assert _run(token).title[0].value == "Forno Antico"
+    replay = _texts(_run(token))  # the same URL, copied into another browser
+    assert "Open this from Cadenza" in replay and "Forno Antico" not in replay

@@ -169,3 +169,40 @@ def test_created_at_round_trips_as_aware_utc(session):
     client = ClientFactory()
     session.expire_all()
     assert session.get(type(client), client.id).created_at.utcoffset().total_seconds() == 0
+
+
+def test_another_agency_cannot_block_a_deletion_by_squatting_names(session):
+    agency, rival = AgencyFactory(), AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, slug="bigbrand")
+    for guess in (f"deleted-{client.id}-bigbrand", "deleted-bigbrand", f"bigbrand-{client.id}"):
+        ClientFactory(agency_id=rival.id, slug=guess)
+    owner = member(agency)
+    m = _membership(session, owner)
+    clients.delete_client(
+        session=session, agency_id=agency.id, client_id=client.id, membership=m, actor=owner
+    )
+    session.commit()
+    # '~' is outside what clean_slug accepts, so the retired name cannot be taken in advance.
+    assert "~" in client.slug
+    with pytest.raises(Invalid):
+        clients.create_client(
+            session=session,
+            agency_id=agency.id,
+            membership=m,
+            actor=owner,
+            data={"name": "Squat", "slug": client.slug},
+        )
+
+
+def test_a_long_agency_name_twice_still_fits_the_slug_column(session, hasher):
+    from tenants.services import agencies
+
+    name = "Agenzia " + "Molto " * 15  # 98 characters: its slug alone fills the 60-character column
+    first, _ = agencies.create_agency(
+        session=session, hasher=hasher, name=name, owner_email="a@x.example", owner_password="long enough pw"
+    )
+    second, _ = agencies.create_agency(
+        session=session, hasher=hasher, name=name, owner_email="b@x.example", owner_password="long enough pw"
+    )
+    session.commit()
+    assert len(second.slug) <= 60 and second.slug != first.slug and second.slug.endswith("-2")

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tenants.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from tenants.errors import Conflict, Forbidden, Gone, NotFound
 from tenants.models import Invitation, Membership, utcnow
 from tenants.services import members
 from tenants.services.access import visible_client_ids
@@ -95,7 +95,7 @@ def test_expired_revoked_and_unknown_links(session, hasher):
         members.find_invitation(session=session, token="made-up")
 
 
-def test_existing_user_must_prove_their_password(session, hasher):
+def test_existing_user_must_be_logged_in_as_themselves_to_accept(session, hasher):
     agency, other = AgencyFactory(), AgencyFactory()
     owner = member(agency)
     existing = member(other, "editor")
@@ -107,11 +107,66 @@ def test_existing_user_must_prove_their_password(session, hasher):
         email=existing.email,
         role="analyst",
     )
-    with pytest.raises(Invalid):
-        members.accept_invitation(session=session, hasher=hasher, token=token, password="wrong password!")
-    members.accept_invitation(session=session, hasher=hasher, token=token, password=PASSWORD)
+    with pytest.raises(Forbidden):  # no password guessing through the invitation form
+        members.accept_invitation(session=session, hasher=hasher, token=token, password=PASSWORD)
+    with pytest.raises(Forbidden):
+        members.accept_invitation(session=session, hasher=hasher, token=token, logged_in=owner)
+    members.accept_invitation(session=session, hasher=hasher, token=token, logged_in=existing)
     session.commit()
     assert _m(session, existing, agency).role == "analyst"
+
+
+def test_a_new_invitation_replaces_the_open_one_and_members_cannot_join_twice(session, hasher):
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id)
+    owner = member(agency)
+    m = _m(session, owner, agency)
+    _first, first_token = members.invite(
+        session=session,
+        agency_id=agency.id,
+        membership=m,
+        actor=owner,
+        email="twice@x.example",
+        role="editor",
+    )
+    _second, second_token = members.invite(
+        session=session,
+        agency_id=agency.id,
+        membership=m,
+        actor=owner,
+        email="twice@x.example",
+        role="viewer",
+        client_id=client.id,
+    )
+    with pytest.raises(Gone):
+        members.find_invitation(session=session, token=first_token)
+    user = members.accept_invitation(
+        session=session, hasher=hasher, token=second_token, password="a long enough password"
+    )
+    session.commit()
+    assert _m(session, user, agency).role == "viewer"
+
+
+def test_admin_cannot_cancel_an_owner_invitation(session):
+    agency = AgencyFactory()
+    owner = member(agency)
+    admin = member(agency, "admin")
+    invitation, _token = members.invite(
+        session=session,
+        agency_id=agency.id,
+        membership=_m(session, owner, agency),
+        actor=owner,
+        email="co-owner@x.example",
+        role="owner",
+    )
+    with pytest.raises(Forbidden):
+        members.revoke_invitation(
+            session=session,
+            agency_id=agency.id,
+            membership=_m(session, admin, agency),
+            actor=admin,
+            invitation_id=invitation.id,
+        )
 
 
 def test_manager_invites_only_client_contacts_and_nobody_twice(session):

@@ -77,15 +77,31 @@ def test_login_wrong_password_then_right_then_logout(csrf_app, session):
     assert client.get("/").status_code == 302
 
 
-def test_login_is_rate_limited_per_address(csrf_app, session):
+def _login_from(client, ip: str, email: str, password: str = "wrong") -> int:
+    html = client.get("/login", environ_base={"REMOTE_ADDR": ip}).get_data(as_text=True)
+    from tests.web.forms import csrf_token
+
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(html)},
+        environ_base={"REMOTE_ADDR": ip},
+    ).status_code
+
+
+def test_login_is_rate_limited_per_email_across_addresses(csrf_app, session):
     user = member(AgencyFactory())
     client = csrf_app.test_client()
-    statuses = [
-        submit(client, "/login", {"email": user.email, "password": "wrong"}).status_code for _ in range(6)
-    ]
-    assert statuses[:5] == [200] * 5 and statuses[5] == 429
-    # The limit holds even with the right password: guessing cannot continue.
-    assert submit(client, "/login", {"email": user.email, "password": PASSWORD}).status_code == 429
+    statuses = [_login_from(client, f"10.0.0.{n}", user.email) for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+    # Guessing cannot continue even with the right password, from yet another address.
+    assert _login_from(client, "10.0.0.99", user.email, PASSWORD) == 429
+
+
+def test_login_is_rate_limited_per_address_across_emails(csrf_app, session):
+    client = csrf_app.test_client()
+    statuses = [_login_from(client, "10.0.1.1", f"guess{n}@x.example") for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+    assert _login_from(client, "10.0.1.2", "guess0@x.example") == 200
 
 
 def test_login_redirect_only_follows_local_paths(app, session):
@@ -133,6 +149,17 @@ def test_password_reset_through_the_outbox(csrf_app, session):
     assert submit(client, "/login", {"email": user.email, "password": "a fresh password"}).status_code == 302
     again = client.get(path)
     assert again.status_code == 410 and "expired or was already used" in again.get_data(as_text=True)
+
+
+def test_reset_link_of_a_person_in_two_agencies_is_in_no_agency_outbox(app, session):
+    first, second = AgencyFactory(), AgencyFactory()
+    user = member(first, "viewer", client=None)
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user_id=user.id, agency_id=second.id, role="owner")
+    app.test_client().post("/password/forgot", data={"email": user.email})
+    mail = session.scalars(select(OutboxMessage)).one()
+    assert mail.to_address == user.email and mail.agency_id is None
 
 
 def test_forgot_password_for_unknown_address_says_the_same_and_sends_nothing(csrf_app, session):

@@ -76,7 +76,7 @@ def test_invalid_timezone_and_duplicate_slug_show_field_messages(app, session):
             "brand_color": "#aa3300",
         },
     )
-    assert "already used by another client" in resp.get_data(as_text=True)
+    assert "This address is not available" in resp.get_data(as_text=True)
     assert session.scalars(select(Client.slug)).all() == ["taken"]
 
 

@@ -117,3 +117,57 @@ def test_with_smtp_configured_the_invitation_is_queued_for_the_mail_worker(setti
     queue = Queue("default", connection=Redis.from_url(settings.redis_url))
     assert queue.job_ids == [f"mail-{message.id}"]
     app.extensions["cadenza"]["engine"].dispose()
+
+
+def test_an_existing_user_accepts_only_after_logging_in_as_themselves(app, session):
+    agency, other = AgencyFactory(), AgencyFactory()
+    owner = member(agency)
+    existing = member(other, "editor", email="known@agency.example")
+    web = app.test_client()
+    login(web, owner)
+    web.post("/team/invite", data={"email": "known@agency.example", "role": "analyst"})
+    link = _invite_link(session, "known@agency.example")
+
+    stranger = app.test_client()
+    page = stranger.get(link).get_data(as_text=True)
+    assert "Log in to accept" in page and 'type="password"' not in page
+    from tests.factories import PASSWORD
+
+    assert stranger.post(link, data={"password": PASSWORD}).status_code == 200  # nothing accepted
+    assert (
+        session.scalars(
+            select(Membership).where(Membership.user_id == existing.id, Membership.agency_id == agency.id)
+        ).first()
+        is None
+    )
+    invitee = app.test_client()
+    login(invitee, existing)
+    assert invitee.post(link).status_code == 302
+    joined = session.scalars(
+        select(Membership).where(Membership.user_id == existing.id, Membership.agency_id == agency.id)
+    ).one()
+    assert joined.role == "analyst"
+
+
+def test_admins_do_not_read_the_outbox(app, session):
+    web = app.test_client()
+    login(web, member(AgencyFactory(), "admin"))
+    assert web.get("/outbox").status_code == 403
+
+
+def test_an_api_token_dies_with_its_creators_power(app, session):
+    agency = AgencyFactory()
+    owner = member(agency)
+    admin = member(agency, "admin")
+    web = app.test_client()
+    login(web, admin)
+    page = web.post("/api-tokens", data={"name": "Script"}).get_data(as_text=True)
+    token = re.search(r'id="new-token">(cdz_[^<]+)<', page).group(1)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/me", headers=headers).status_code == 200
+    boss = app.test_client()
+    login(boss, owner)
+    target = session.scalars(select(Membership).where(Membership.user_id == admin.id)).one()
+    boss.post(f"/team/{target.id}/role", data={"role": "editor"})
+    assert api.get("/api/v1/me", headers=headers).status_code == 401

@@ -20,6 +20,7 @@ from tenants.permissions import (
 from tenants.services import accounts, api_tokens, audit, clients, mail, members
 from tenants.services.access import sees_all_clients, visible_client_ids
 from web.context import db, hasher, settings
+from web.extensions import limiter
 from web.forms import ApiTokenForm, ChangeRoleForm, ClientForm, InviteStaffForm, ProfileForm
 from web.tenancy import agency_view, user_view
 from web.views.common import client_fields, mail_invitation, role_label
@@ -64,7 +65,9 @@ def new_client():
 
 
 def _client_choices() -> list[SelectChoice]:
-    return [SelectChoice(c.id, c.name) for c in clients.list_clients(session=db(), membership=g.membership)]
+    # Archived clients stay choosable, or saving a role would silently drop them from a member's limit.
+    visible = clients.list_clients(session=db(), membership=g.membership, include_archived=True)
+    return [SelectChoice(c.id, c.name) for c in visible]
 
 
 def _staff_role_choices() -> list[SelectChoice]:
@@ -106,6 +109,7 @@ def team():
 
 @bp.post("/team/invite")
 @agency_view(Perm.STAFF_MANAGE)
+@limiter.limit("50 per hour", key_func=lambda: f"invites:{current_user.id}")
 def invite_staff():
     form = InviteStaffForm()
     form.role.choices = _staff_role_choices()

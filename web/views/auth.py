@@ -13,7 +13,14 @@ from tenants.services.access import memberships_of
 from tenants.services.validation import LOCALES
 from web.context import db, hasher, settings
 from web.extensions import limiter
-from web.forms import AcceptInviteForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from web.forms import (
+    AcceptExistingForm,
+    AcceptInviteForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
 from web.mailer import send_mail
 from web.views.helpers import attach_error, client_ip, safe_next, translate
 
@@ -109,7 +116,9 @@ def forgot_password():
             user, token = found
             memberships = memberships_of(session=db(), user_id=user.id)
             send_mail(
-                agency_id=memberships[0].agency_id if memberships else None,
+                # A dev outbox is read by the agency owner: file the link there only when the person belongs
+                # to that one agency alone, so no agency can read the key to an account of another.
+                agency_id=memberships[0].agency_id if len(memberships) == 1 else None,
                 to=user.email,
                 subject=_("Reset your Cadenza password"),
                 template="password_reset",
@@ -145,29 +154,35 @@ def reset_password(token: str):
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def accept_invite(token: str):
     try:
         invitation = members.find_invitation(session=db(), token=token)
     except (NotFound, Gone) as exc:
         return render_template("auth/link_problem.html", message=translate(exc)), exc.status
     existing = accounts.find_user_by_email(session=db(), email=invitation.email)
-    form = AcceptInviteForm()
-    if form.validate_on_submit():
+    logged_in_as_invitee = (
+        current_user.is_authenticated and existing is not None and current_user.id == existing.id
+    )
+    form = AcceptExistingForm() if existing is not None else AcceptInviteForm()
+    if (existing is None or logged_in_as_invitee) and form.validate_on_submit():
         try:
             user = members.accept_invitation(
                 session=db(),
                 hasher=hasher(),
                 token=token,
-                name=form.name.data or "",
-                password=form.password.data,
+                name=getattr(form, "name", None) and form.name.data or "",
+                password=getattr(form, "password", None) and form.password.data,
                 locale=session.get("locale"),
+                logged_in=current_user if logged_in_as_invitee else None,
             )
             db().commit()
         except DomainError as exc:
             db().rollback()
             attach_error(form, exc)
         else:
-            _start_session(user)
+            if not logged_in_as_invitee:
+                _start_session(user)
             session["agency_id"] = invitation.agency_id
             flash(_("Welcome! You have joined the agency."), "success")
             return redirect(url_for("agency.home"))
@@ -178,6 +193,8 @@ def accept_invite(token: str):
         invitation=invitation,
         agency=agency,
         existing=existing is not None,
+        logged_in_as_invitee=logged_in_as_invitee,
+        login_url=url_for("auth.login", next=url_for("auth.accept_invite", token=token)),
     )
 
 

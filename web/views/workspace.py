@@ -13,6 +13,7 @@ from tenants.permissions import CLIENT_ROLES, Perm, assignable_roles
 from tenants.services import clients, members
 from tenants.services.report_links import mint_link
 from web.context import db, settings
+from web.extensions import limiter
 from web.forms import ClientForm, InviteContactForm
 from web.tenancy import client_view
 from web.views.common import client_fields, mail_invitation, role_label
@@ -125,6 +126,7 @@ def contacts(client: Client):
 
 @bp.post("/contacts/invite")
 @client_view(Perm.CONTACTS_MANAGE)
+@limiter.limit("50 per hour", key_func=lambda: f"invites:{current_user.id}")
 def invite_contact(client: Client):
     form = _contact_form()
     if not form.validate_on_submit():
