@@ -32,6 +32,7 @@ class Perm(StrEnum):
     CLIENT_ARCHIVE = "client.archive"
     CLIENT_DELETE = "client.delete"
     CONTACTS_MANAGE = "contacts.manage"
+    ACCOUNTS_MANAGE = "accounts.manage"
     REPORTS_VIEW = "reports.view"
     POSTS_WRITE = "posts.write"
     POSTS_APPROVE_INTERNAL = "posts.approve_internal"
@@ -54,6 +55,7 @@ _MANAGER = frozenset(
         Perm.CLIENT_EDIT,
         Perm.CLIENT_ARCHIVE,
         Perm.CONTACTS_MANAGE,
+        Perm.ACCOUNTS_MANAGE,
         Perm.REPORTS_VIEW,
         Perm.POSTS_WRITE,
         Perm.POSTS_APPROVE_INTERNAL,

@@ -190,6 +190,16 @@ def net_settings(settings: Settings, sandbox) -> Settings:
 
 
 @pytest.fixture
+def net_app(net_settings: Settings):
+    """The web app talking to the sandbox networks (CSRF off, like `app`)."""
+    from web import create_app
+
+    application = create_app(net_settings, config={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    yield application
+    application.extensions["cadenza"]["engine"].dispose()
+
+
+@pytest.fixture
 def hasher(settings: Settings):
     from tenants.passwords import make_password_hasher
 

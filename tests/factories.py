@@ -62,7 +62,9 @@ class SocialAccountFactory(_Base):
         model = SocialAccount
 
     network = "mastodon"
+    remote_id = factory.Sequence(lambda n: str(5000 + n))
     handle = factory.Sequence(lambda n: f"@brand{n}@mastodon.example")
+    display_name = "Brand"
 
 
 _FACTORIES = (AgencyFactory, UserFactory, ClientFactory, MembershipFactory, SocialAccountFactory)

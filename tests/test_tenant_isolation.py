@@ -18,11 +18,13 @@ from tenants.models import (
     Client,
     Invitation,
     Membership,
+    OnboardingLink,
     OutboxMessage,
+    SocialAccount,
     membership_clients,
 )
 from tenants.permissions import CLIENT_ROLES, ROLE_PERMISSIONS, STAFF_ROLES
-from tests.factories import AgencyFactory, ClientFactory, api_token, login, member
+from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, api_token, login, member
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -36,6 +38,13 @@ PUBLIC_ENDPOINTS = {
     "auth.accept_invite",
     "auth.set_language",
     "api.openapi",
+    # Reached without a login; they answer only to a secret (OAuth state in the session, the link's token).
+    "oauth.callback",
+    "onboarding.page",
+    "onboarding.start",
+    "onboarding.bluesky",
+    "onboarding.pick",
+    "onboarding.done",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 
@@ -71,6 +80,21 @@ def world(session) -> World:
     by_role = {role.value: member(agency, role.value) for role in STAFF_ROLES}
     by_role |= {role.value: member(agency, role.value, client=victim) for role in CLIENT_ROLES}
     del sibling
+    victim_account = SocialAccountFactory(
+        agency_id=agency.id,
+        client_id=victim.id,
+        handle="@victim@social.example",
+        display_name="Victim Client Zeta account",
+    )
+    victim_link = OnboardingLink(
+        agency_id=agency.id,
+        client_id=victim.id,
+        token_hash="1" * 64,
+        networks=["mastodon"],
+        expires_at=owner.created_at.replace(year=2100),
+    )
+    session.add(victim_link)
+    session.commit()
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -83,6 +107,10 @@ def world(session) -> World:
             "agency_id": agency.id,
             "token": "not-a-real-token",
             "filename": "app.css",
+            "account_id": victim_account.id,
+            "link_id": victim_link.id,
+            "key": "not-a-real-pending-key",
+            "network": "mastodon",
         },
         members_by_role=by_role,
     )

@@ -126,10 +126,14 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.views import bp as api_bp
     from web.errors import register_error_handlers
     from web.health import bp as health_bp
+    from web.views.accounts import bp as accounts_bp
     from web.views.agency import bp as agency_bp
     from web.views.auth import bp as auth_bp
+    from web.views.oauth import bp as oauth_bp
+    from web.views.onboarding_public import bp as onboarding_bp
     from web.views.workspace import bp as workspace_bp
 
-    for blueprint in (health_bp, auth_bp, agency_bp, workspace_bp, api_bp):
+    blueprints = (health_bp, auth_bp, agency_bp, workspace_bp, accounts_bp, oauth_bp, onboarding_bp, api_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_handlers(app)

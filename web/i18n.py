@@ -9,7 +9,9 @@ from tenants.services.validation import LOCALES
 
 
 def select_locale() -> str:
-    """The locale for this request."""
+    """The locale for this request (an onboarding page speaks its client's language)."""
+    if g.get("force_locale") in LOCALES:
+        return g.force_locale
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     if session.get("locale") in LOCALES:

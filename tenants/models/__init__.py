@@ -2,9 +2,11 @@
 
 from tenants.models.agency import Agency, Membership, User, membership_clients
 from tenants.models.base import Base, utcnow
-from tenants.models.client import DEFAULT_TIMEZONE, Client, SocialAccount
+from tenants.models.client import DEFAULT_TIMEZONE, Client
+from tenants.models.notifications import Notification
 from tenants.models.records import AuditEntry, OutboxMessage
 from tenants.models.security import ApiToken, Invitation, PasswordReset
+from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -14,6 +16,10 @@ __all__ = [
     "Base",
     "Client",
     "Invitation",
+    "MastodonApp",
+    "Notification",
+    "OnboardingLink",
+    "PendingConnection",
     "Membership",
     "OutboxMessage",
     "PasswordReset",

@@ -1,4 +1,4 @@
-"""The tenant: a client workspace, and the social accounts connected to it."""
+"""The tenant: a client workspace."""
 
 from __future__ import annotations
 
@@ -33,17 +33,3 @@ class Client(Base):
     def is_archived(self) -> bool:
         """True once the client was archived (read-only, hidden from the default list)."""
         return self.archived_at is not None
-
-
-class SocialAccount(Base):
-    """A client's connected account on one social network."""
-
-    __tablename__ = "social_accounts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
-    network: Mapped[str] = mapped_column(String(20))
-    handle: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="connected")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -209,7 +209,9 @@ def delete_client(
 def connected_account_count(*, session: Session, agency_id: int, client_id: int) -> int:
     """How many social accounts the client has connected."""
     query = select(func.count(SocialAccount.id)).where(
-        SocialAccount.agency_id == agency_id, SocialAccount.client_id == client_id
+        SocialAccount.agency_id == agency_id,
+        SocialAccount.client_id == client_id,
+        SocialAccount.status != "disconnected",
     )
     return int(session.scalar(query) or 0)
 

@@ -26,6 +26,140 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """Build the document (paths must match the API blueprint; a test checks they do)."""
+    document = _base_document()
+    document["paths"].update(_account_paths())
+    document["components"]["schemas"].update(_account_schemas())
+    return document
+
+
+def _account_paths() -> dict[str, Any]:
+    account_ref = {"$ref": "#/components/schemas/Account"}
+    link_ref = {"$ref": "#/components/schemas/OnboardingLink"}
+    listing = {"type": "object", "properties": {"data": {"type": "array", "items": account_ref}}}
+    links = {"type": "object", "properties": {"data": {"type": "array", "items": link_ref}}}
+    return {
+        "/clients/{client_id}/accounts": {
+            "parameters": [_CLIENT_ID],
+            "get": {
+                "summary": "A client's connected accounts (never any token)",
+                "operationId": "listAccounts",
+                "parameters": [
+                    {
+                        "name": "all",
+                        "in": "query",
+                        "schema": {"type": "boolean"},
+                        "description": "Include disconnected accounts",
+                    }
+                ],
+                "responses": {"200": _json(listing, "Accounts"), "401": _ERROR, "404": _ERROR},
+            },
+        },
+        "/accounts/{account_id}": {
+            "parameters": [
+                {"name": "account_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "delete": {
+                "summary": "Disconnect an account (revoked at the network where possible; history stays)",
+                "operationId": "disconnectAccount",
+                "responses": {"204": {"description": "Disconnected"}, "401": _ERROR, "404": _ERROR},
+            },
+        },
+        "/clients/{client_id}/onboarding-links": {
+            "parameters": [_CLIENT_ID],
+            "get": {
+                "summary": "A client's onboarding links",
+                "operationId": "listOnboardingLinks",
+                "responses": {"200": _json(links, "Links"), "401": _ERROR, "404": _ERROR},
+            },
+            "post": {
+                "summary": "Create an onboarding link; the answer holds its URL, shown only this once",
+                "operationId": "createOnboardingLink",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/OnboardingLinkCreate"}}
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "allOf": [
+                                link_ref,
+                                {
+                                    "type": "object",
+                                    "properties": {"url": {"type": "string", "format": "uri"}},
+                                },
+                            ]
+                        },
+                        "Created",
+                    ),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            },
+        },
+        "/onboarding-links/{link_id}": {
+            "parameters": [
+                {"name": "link_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "delete": {
+                "summary": "Withdraw an onboarding link",
+                "operationId": "revokeOnboardingLink",
+                "responses": {"204": {"description": "Withdrawn"}, "401": _ERROR, "404": _ERROR},
+            },
+        },
+    }
+
+
+def _account_schemas() -> dict[str, Any]:
+    networks = {"type": "string", "enum": ["facebook", "instagram", "linkedin", "x", "mastodon", "bluesky"]}
+    return {
+        "Account": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "client_id": {"type": "integer"},
+                "network": networks,
+                "kind": {"type": "string"},
+                "handle": {"type": "string"},
+                "display_name": {"type": "string"},
+                "status": {"type": "string", "enum": ["connected", "needs_reconnect", "disconnected"]},
+                "status_reason": {"type": ["string", "null"]},
+                "connected_via": {"type": "string"},
+                "connected_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
+        "OnboardingLink": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "client_id": {"type": "integer"},
+                "networks": {"type": "array", "items": networks},
+                "max_accounts": {"type": "integer"},
+                "message": {"type": "string"},
+                "state": {"type": "string", "enum": ["open", "expired", "revoked", "used_up", "completed"]},
+                "accounts_connected": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "expires_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "OnboardingLinkCreate": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "networks": {"type": "array", "items": networks},
+                "days": {"type": "integer", "minimum": 1, "maximum": 90},
+                "max_accounts": {"type": "integer", "minimum": 1, "maximum": 50},
+                "message": {"type": "string"},
+            },
+        },
+    }
+
+
+def _base_document() -> dict[str, Any]:
     client_ref = {"$ref": "#/components/schemas/Client"}
     return {
         "openapi": "3.1.0",

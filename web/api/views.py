@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, g, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from tenants.errors import N_, Invalid, NotFound
-from tenants.models import Client, Membership
-from tenants.services import clients
+from tenants.models import Client, Membership, SocialAccount
+from tenants.networks import NETWORKS
+from tenants.services import clients, onboarding, social_accounts
 from tenants.services.access import api_membership
 from tenants.services.clients import client_as_dict
 from web.api.auth import token_required
 from web.api.errors import api_error
 from web.api.openapi import openapi_document
-from web.context import db
+from web.connect import revoke_at_network
+from web.context import db, settings
 from web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -152,3 +154,86 @@ def delete_client(client_id: int) -> tuple[str, int]:
 @bp.errorhandler(404)
 def _not_found(_exc) -> Response:
     return api_error(404, "not_found", "Not found.")
+
+
+@bp.get("/clients/<int:client_id>/accounts")
+@token_required
+def list_accounts(client_id: int) -> Response:
+    client = _agency_client(client_id)
+    items = social_accounts.list_accounts(
+        session=db(),
+        agency_id=client.agency_id,
+        client_id=client.id,
+        include_disconnected=request.args.get("all") in ("1", "true"),
+    )
+    return jsonify({"data": [social_accounts.account_as_dict(a) for a in items]})
+
+
+@bp.delete("/accounts/<int:account_id>")
+@token_required
+def delete_account(account_id: int) -> tuple[str, int]:
+    account = db().get(SocialAccount, account_id)
+    if account is None or account.agency_id != g.api_agency.id:
+        raise NotFound(N_("Account not found."))
+    _agency_client(account.client_id)
+    revoke_at_network(account)
+    social_accounts.disconnect(
+        session=db(),
+        agency_id=account.agency_id,
+        client_id=account.client_id,
+        account_id=account.id,
+        actor=None,
+        actor_label=_label(),
+    )
+    db().commit()
+    return "", 204
+
+
+@bp.get("/clients/<int:client_id>/onboarding-links")
+@token_required
+def list_onboarding_links(client_id: int) -> Response:
+    client = _agency_client(client_id)
+    links = onboarding.list_links(session=db(), agency_id=client.agency_id, client_id=client.id)
+    return jsonify({"data": [onboarding.link_as_dict(link) for link in links]})
+
+
+@bp.post("/clients/<int:client_id>/onboarding-links")
+@token_required
+def create_onboarding_link(client_id: int) -> tuple[Response, int]:
+    client = _agency_client(client_id)
+    data = _json_body()
+    unknown = set(data) - {"networks", "days", "max_accounts", "message"}
+    if unknown:
+        raise Invalid(N_("Unknown field: %(name)s."), field=sorted(unknown)[0], name=sorted(unknown)[0])
+    networks = data.get("networks", list(NETWORKS))
+    if not isinstance(networks, list) or not all(isinstance(n, str) for n in networks):
+        raise Invalid(N_("'networks' must be a list of network names."), field="networks")
+    for key in ("days", "max_accounts"):
+        if key in data and not isinstance(data[key], int):
+            raise Invalid(N_("'%(name)s' must be a whole number."), field=key, name=key)
+    link, token = onboarding.create_link(
+        session=db(),
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+        networks=networks,
+        days=data.get("days", onboarding.DEFAULT_DAYS),
+        max_accounts=data.get("max_accounts", 10),
+        message=data.get("message") or "",
+    )
+    db().commit()
+    body = onboarding.link_as_dict(link)
+    body["url"] = settings().base_url + url_for("onboarding.page", token=token)
+    return jsonify(body), 201
+
+
+@bp.delete("/onboarding-links/<int:link_id>")
+@token_required
+def delete_onboarding_link(link_id: int) -> tuple[str, int]:
+    link = onboarding.get_link(session=db(), agency_id=g.api_agency.id, link_id=link_id)
+    _agency_client(link.client_id)
+    onboarding.revoke_link(session=db(), link=link, actor=None, actor_label=_label())
+    db().commit()
+    return "", 204

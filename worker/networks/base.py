@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 from urllib.parse import urlencode
 
 import httpx
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tenants.networks import NetworkFacts, facts
 from worker.networks.errors import ConnectorError, RetryLater, UnknownOutcome
@@ -30,10 +29,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def pkce_pair() -> tuple[str, str]:
-    """A PKCE code verifier and its S256 challenge."""
-    verifier = secrets.token_urlsafe(64)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
+    """A PKCE code verifier and its S256 challenge (RFC 7636, through authlib)."""
+    verifier = generate_token(64)
+    return verifier, create_s256_code_challenge(verifier)
 
 
 def utcnow() -> datetime:

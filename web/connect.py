@@ -1,0 +1,317 @@
+"""The connect flow of staff and onboarding links: start OAuth, finish it once, save what was picked."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import session, url_for
+from flask_login import current_user
+
+from tenants.crypto import TokenCipher
+from tenants.errors import N_, DomainError, Gone, Invalid
+from tenants.models import Client
+from tenants.services import onboarding, pending, social_accounts
+from tenants.services.social_accounts import GrantedAccount
+from web.context import db, settings
+from worker.networks.base import Connector
+from worker.networks.errors import ConnectorError
+from worker.networks.registry import get_connector
+from worker.networks.types import AccountCredentials, AppCredentials, DiscoveredAccount, TokenSet
+
+STATE_TTL_SECONDS = 600
+MAX_OPEN_STATES = 5
+
+
+class FlowError(DomainError):
+    """A connect attempt that cannot go on; the message says why in the user's words."""
+
+    code = "connect_failed"
+    status = 400
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is connecting: a logged-in staff member, or the holder of an onboarding link."""
+
+    user_id: int | None = None
+    link_id: int | None = None
+
+
+def cipher() -> TokenCipher:
+    """The token cipher built from settings."""
+    return TokenCipher.from_settings(settings())
+
+
+def redirect_uri(network: str) -> str:
+    """The callback URL registered with the network."""
+    return settings().base_url + url_for("oauth.callback", network=network)
+
+
+def normalise_instance(raw: str) -> str:
+    """'https://Mastodon.Social/' -> 'mastodon.social'."""
+    host = (raw or "").strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    if not host or "." not in host or any(c in host for c in " @?#"):
+        raise Invalid(N_("Enter the instance's address, such as mastodon.social."), field="instance")
+    return host
+
+
+def connector_for(network: str, *, instance: str | None = None) -> Connector:
+    """A connector for the network; for Mastodon, registered at the instance (once per instance)."""
+    if network != "mastodon":
+        return get_connector(network, settings=settings())
+    found = social_accounts.find_mastodon_app(session=db(), cipher=cipher(), instance=instance)
+    if found is None:
+        bootstrap = get_connector("mastodon", settings=settings(), instance=instance)
+        app = bootstrap.register_app(redirect_uri=redirect_uri("mastodon"))
+        social_accounts.save_mastodon_app(
+            session=db(),
+            cipher=cipher(),
+            instance=instance,
+            redirect_uri=redirect_uri("mastodon"),
+            client_id=app.client_id,
+            client_secret=app.client_secret,
+        )
+        db().commit()
+        found = (app.client_id, app.client_secret)
+    return get_connector(
+        "mastodon",
+        settings=settings(),
+        instance=instance,
+        app=AppCredentials(client_id=found[0], client_secret=found[1]),
+    )
+
+
+def start(
+    *,
+    network: str,
+    client: Client,
+    actor: Actor,
+    instance: str | None = None,
+    reconnect_account_id: int | None = None,
+) -> str:
+    """Remember the attempt in the signed session and return the network's authorize URL."""
+    if network == "mastodon":
+        instance = normalise_instance(instance or "")
+    connector = connector_for(network, instance=instance)
+    state = secrets.token_urlsafe(32)
+    request = connector.authorization_request(redirect_uri=redirect_uri(network), state=state)
+    states = {k: v for k, v in session.get("oauth_states", {}).items() if v["expires"] > time.time()}
+    while len(states) >= MAX_OPEN_STATES:
+        states.pop(min(states, key=lambda k: states[k]["expires"]))
+    states[state] = {
+        "network": network,
+        "agency_id": client.agency_id,
+        "client_id": client.id,
+        "user_id": actor.user_id,
+        "link_id": actor.link_id,
+        "instance": instance,
+        "verifier": request.code_verifier,
+        "reconnect": reconnect_account_id,
+        "expires": time.time() + STATE_TTL_SECONDS,
+    }
+    session["oauth_states"] = states
+    return request.url
+
+
+def take_state(state: str, network: str) -> dict:
+    """The attempt for a callback's state, removed so it cannot be replayed."""
+    states = dict(session.get("oauth_states", {}))
+    context = states.pop(state or "", None)
+    session["oauth_states"] = states
+    if context is None or context["network"] != network:
+        raise Gone(N_("This sign-in attempt is unknown or was already used. Start again from Cadenza."))
+    if context["expires"] < time.time():
+        raise Gone(N_("This sign-in attempt took too long and expired. Start again."))
+    return context
+
+
+def finish(*, context: dict, code: str) -> tuple[TokenSet, list[DiscoveredAccount]]:
+    """Exchange the code (once) and discover the accounts it reaches; checks the granted permissions."""
+    network = context["network"]
+    connector = connector_for(network, instance=context.get("instance"))
+    try:
+        tokens = connector.exchange_code(
+            code=code, redirect_uri=redirect_uri(network), code_verifier=context.get("verifier")
+        )
+        missing = [s for s in connector.scopes if tokens.scopes and s not in tokens.scopes]
+        if missing:
+            raise FlowError(
+                N_(
+                    "Some permissions were not granted (%(missing)s). Connect again and allow them all: "
+                    "Cadenza needs them to publish and answer for the client."
+                ),
+                missing=", ".join(missing),
+            )
+        accounts = connector.discover_accounts(tokens)
+    except ConnectorError as exc:
+        raise FlowError(N_("The network refused the connection: %(reason)s"), reason=exc.reason) from exc
+    if not accounts:
+        raise FlowError(
+            N_("This login gives access to no account Cadenza can manage (for Facebook: no Page).")
+        )
+    if context.get("reconnect"):
+        account = social_accounts.get_account(
+            session=db(),
+            agency_id=context["agency_id"],
+            client_id=context["client_id"],
+            account_id=context["reconnect"],
+        )
+        accounts = [a for a in accounts if a.remote_id == account.remote_id]
+        if not accounts:
+            raise FlowError(
+                N_(
+                    "You signed in as a different account than %(handle)s. Sign in as that account to "
+                    "reconnect it."
+                ),
+                handle=account.handle,
+            )
+    return tokens, accounts
+
+
+def granted(tokens: TokenSet, account: DiscoveredAccount) -> GrantedAccount:
+    """What to store for one discovered account (its own token when it has one, e.g. a Facebook page)."""
+    return GrantedAccount(
+        remote_id=account.remote_id,
+        handle=account.handle,
+        display_name=account.display_name,
+        kind=account.kind,
+        access_token=account.access_token or tokens.access_token,
+        refresh_token=tokens.refresh_token if not account.access_token else None,
+        expires_at=tokens.expires_at if not account.access_token else None,
+        scopes=tokens.scopes,
+        extra={**tokens.extra, **account.extra},
+    )
+
+
+def to_payload(tokens: TokenSet, accounts: list[DiscoveredAccount]) -> dict:
+    """JSON-able form of an exchange result, for the picker."""
+    return {
+        "accounts": [
+            {
+                "remote_id": a.remote_id,
+                "handle": a.handle,
+                "display_name": a.display_name,
+                "kind": a.kind,
+                "access_token": granted(tokens, a).access_token,
+                "refresh_token": granted(tokens, a).refresh_token,
+                "expires_at": tokens.expires_at.isoformat()
+                if tokens.expires_at and not a.access_token
+                else None,
+                "scopes": list(tokens.scopes),
+                "extra": {**tokens.extra, **a.extra},
+            }
+            for a in accounts
+        ]
+    }
+
+
+def from_payload(item: dict) -> GrantedAccount:
+    """One picked account back from the payload."""
+    expires = item.get("expires_at")
+    return GrantedAccount(
+        remote_id=item["remote_id"],
+        handle=item["handle"],
+        display_name=item["display_name"],
+        kind=item["kind"],
+        access_token=item["access_token"],
+        refresh_token=item.get("refresh_token"),
+        expires_at=datetime.fromisoformat(expires) if expires else None,
+        scopes=tuple(item.get("scopes", [])),
+        extra=item.get("extra", {}),
+    )
+
+
+def hold_for_picker(*, context: dict, tokens: TokenSet, accounts: list[DiscoveredAccount]) -> str:
+    """Park the exchange result until the person picks; returns the picker key."""
+    return pending.hold(
+        session=db(),
+        cipher=cipher(),
+        agency_id=context["agency_id"],
+        client_id=context["client_id"],
+        network=context["network"],
+        payload=to_payload(tokens, accounts),
+        user_id=context.get("user_id"),
+        onboarding_link_id=context.get("link_id"),
+    )
+
+
+def save(*, network: str, client: Client, items: list[GrantedAccount], actor: Actor, ip: str | None) -> list:
+    """Store the picked accounts (all or nothing) and count them on the onboarding link."""
+    saved = []
+    user = current_user if actor.user_id and current_user.is_authenticated else None
+    for item in items:
+        account, _reconnected = social_accounts.save_granted(
+            session=db(),
+            cipher=cipher(),
+            agency_id=client.agency_id,
+            client_id=client.id,
+            network=network,
+            granted=item,
+            actor=user,
+            actor_label=None if user else "client via onboarding link",
+            via="onboarding" if actor.link_id else "staff",
+            onboarding_link_id=actor.link_id,
+            ip_address=ip,
+        )
+        saved.append(account)
+    if actor.link_id:
+        link = onboarding.get_link(session=db(), agency_id=client.agency_id, link_id=actor.link_id)
+        if link.accounts_connected + len(items) > link.max_accounts:
+            raise FlowError(N_("This link allows %(n)s accounts in all."), n=link.max_accounts)
+        onboarding.record_connected(session=db(), link=link, count=len(items))
+    return saved
+
+
+def bluesky_session(*, handle: str, app_password: str) -> tuple[TokenSet, DiscoveredAccount]:
+    """Log in to Bluesky with an app password (resolving the handle to its PDS)."""
+    connector = get_connector("bluesky", settings=settings())
+    try:
+        return connector.create_session(handle=handle.strip().lstrip("@"), app_password=app_password.strip())
+    except ConnectorError as exc:
+        raise FlowError(N_("Bluesky refused the login: %(reason)s"), reason=exc.reason) from exc
+
+
+def remember_onboarding_token(link_id: int, token: str) -> None:
+    """Keep the link's token in the visitor's own signed session, to come back after the network's login."""
+    tokens = dict(session.get("onboarding_tokens", {}))
+    tokens[str(link_id)] = token
+    session["onboarding_tokens"] = dict(list(tokens.items())[-3:])
+
+
+def onboarding_token_from_session(link_id: int) -> str:
+    """The token of a link this browser opened (the callback needs it to return to the page)."""
+    return session.get("onboarding_tokens", {}).get(str(link_id), "")
+
+
+def seen_onboarding(link_id: int) -> bool:
+    """True if this browser session already opened the link (the audit log records each visitor once)."""
+    seen = set(session.get("onboarding_seen", []))
+    if link_id in seen:
+        return True
+    session["onboarding_seen"] = sorted(seen | {link_id})[-10:]
+    return False
+
+
+def revoke_at_network(account) -> None:
+    """Ask the network to revoke the account's token; a failure there does not stop a disconnect."""
+    if not account.access_token_enc:
+        return
+    creds = social_accounts.credentials(cipher=cipher(), account=account)
+    instance = None
+    if account.network == "mastodon":
+        instance = (account.extra or {}).get("instance_url", "").rstrip("/").rsplit("/", 1)[-1] or None
+    # Revoking is a courtesy to the network; Cadenza deletes the tokens regardless of its answer.
+    with contextlib.suppress(ConnectorError, NotImplementedError):
+        connector_for(account.network, instance=instance).revoke(
+            AccountCredentials(
+                remote_id=creds.remote_id,
+                access_token=creds.access_token,
+                refresh_token=creds.refresh_token,
+                expires_at=creds.expires_at,
+                extra=creds.extra,
+            )
+        )
