@@ -12,6 +12,7 @@ from tenants.services.clients import create_client
 
 DEMO_EMAIL = "demo@cadenza.example"
 DEMO_PASSWORD = "cadenza-demo"
+DEMO_CLIENT_SLUG = "trattoria-da-mario"
 
 
 def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
@@ -34,6 +35,7 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
         actor=owner,
         data={
             "name": "Trattoria Da Mario",
+            "slug": DEMO_CLIENT_SLUG,
             "timezone": "Europe/Rome",
             "locale": "it",
             "brand_color": "#c92a2a",

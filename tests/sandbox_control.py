@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from html import unescape
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from sandbox import consent
 
 
 @dataclass
@@ -44,35 +43,5 @@ class SandboxControl:
         return self.http.get(f"/_control/state/{network}").json()
 
 
-_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-
-
-def authorize(
-    url: str,
-    *,
-    username: str | None = None,
-    granted: list[str] | None = None,
-    deny: bool = False,
-    password: str = "sandbox",
-) -> dict[str, str]:
-    """Open a sandbox authorize URL, log in, consent (or refuse), and return the redirect's query params.
-
-    `granted=None` grants everything that was asked; a list grants only those (a partial grant).
-    """
-    with httpx.Client(timeout=10) as http:
-        page = http.get(url)
-        assert page.status_code == 200, page.text
-        html = page.text
-        form = {unescape(k): unescape(v) for k, v in _HIDDEN.findall(html)}
-        users = re.findall(r'<option value="([^"]+)"', html)
-        asked = re.findall(r'name="granted" value="([^"]+)"', html)
-        form |= {
-            "username": username or users[0],
-            "password": password,
-            "decision": "deny" if deny else "approve",
-        }
-        data = {**form, "granted": asked if granted is None else granted}
-        resp = http.post(url.split("?", 1)[0], data=data)
-        assert resp.status_code in (302, 303), resp.text
-        location = resp.headers["location"]
-        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+# The headless consent walk lives in the sandbox package, shared with `cadenza seed-demo-accounts`.
+authorize = consent.authorize

@@ -63,3 +63,37 @@ def test_every_server_command_takes_host_and_port(cli_env):
         help_text = cadenza(cli_env, command, "--help").stdout
         assert "--host" in help_text and "--port" in help_text
     assert "--reports-port" in cadenza(cli_env, "up", "--help").stdout
+
+
+def test_demo_accounts_connect_through_the_sandbox_once(cli_env, sandbox, session):
+    from sqlalchemy import select
+
+    from tenants.models import SocialAccount
+
+    env = {**cli_env, "CADENZA_SANDBOX_URL": sandbox.url}
+    cadenza(env, "seed-demo")
+    first = cadenza(env, "seed-demo-accounts")
+    assert first.returncode == 0, first.stderr
+    networks = set(session.scalars(select(SocialAccount.network)).all())
+    assert {"mastodon", "x", "bluesky", "linkedin"} <= networks
+    assert "already connected" in cadenza(env, "seed-demo-accounts").stdout
+
+
+def test_rotate_keys_re_encrypts_under_the_new_key(cli_env, sandbox, session):
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select
+
+    from tenants.crypto import TokenCipher
+    from tenants.models import SocialAccount
+
+    env = {**cli_env, "CADENZA_SANDBOX_URL": sandbox.url}
+    cadenza(env, "seed-demo")
+    cadenza(env, "seed-demo-accounts")
+    old_key = env["TOKEN_ENCRYPTION_KEYS"]
+    new_key = Fernet.generate_key().decode()
+    rotated = cadenza({**env, "TOKEN_ENCRYPTION_KEYS": f"{new_key},{old_key}"}, "rotate-keys")
+    assert rotated.returncode == 0 and "re-encrypted" in rotated.stdout
+    session.expire_all()
+    only_new = TokenCipher((new_key,))
+    for account in session.scalars(select(SocialAccount)):
+        assert only_new.decrypt(account.access_token_enc)

@@ -82,11 +82,22 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
+        from tenants.services.notifications import unread_count
+        from web.views.common import notification_text
+
+        membership = g.get("membership")
+        unread = (
+            unread_count(session=db(), agency_id=membership.agency_id, user_id=membership.user_id)
+            if membership is not None
+            else 0
+        )
         return {
             "can": can,
             "current_locale": str(get_locale()),
-            "membership": g.get("membership"),
+            "membership": membership,
             "memberships": g.get("memberships", []),
+            "unread": unread,
+            "notification_text": notification_text,
             "signup_enabled": app.extensions["cadenza"]["settings"].signup_enabled,
         }
 

@@ -121,6 +121,31 @@ def seed_demo() -> None:
         click.echo("database already has an agency; demo data not added")
 
 
+@main.command("seed-demo-accounts")
+def seed_demo_accounts() -> None:
+    """Connect sandbox accounts to the demo client (needs the sandbox running)."""
+    from web.demo_accounts import connect_demo_accounts
+
+    settings = _settings()
+    if not settings.uses_sandbox:
+        raise click.ClickException("demo accounts exist only with CADENZA_NETWORKS=sandbox")
+    handles = connect_demo_accounts(settings)
+    click.echo("demo accounts: " + (", ".join(handles) if handles else "already connected"))
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def _serve_options(default_port: int):
     def decorator(func):
         func = click.option("--port", default=default_port, show_default=True, type=int)(func)
@@ -196,6 +221,28 @@ def reports(host: str, port: int) -> None:
     os.execv(sys.executable, _streamlit_command(host, port))
 
 
+@main.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every periodic task once and exit.")
+def scheduler(once: bool) -> None:
+    """Run the periodic tasks (token refresh, ...) that enqueue jobs for the workers."""
+    from worker.scheduler import run_scheduler
+
+    settings = _settings()
+    run_scheduler(settings, redis_url=_redis_url_for_this_process(settings), once=once)
+
+
+@main.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored network token under the first key of TOKEN_ENCRYPTION_KEYS."""
+    from tenants.crypto import TokenCipher
+    from tenants.services.social_accounts import rotate_keys as rotate
+
+    with _session() as session:
+        count = rotate(session=session, cipher=TokenCipher.from_settings(_settings()))
+        session.commit()
+    click.echo(f"re-encrypted {count} secrets with the newest key; older keys can now be removed")
+
+
 @main.command("sandbox")
 @_serve_options(5055)
 def sandbox(host: str, port: int) -> None:
@@ -221,9 +268,12 @@ def up(host: str, port: int, reports_port: int) -> None:
     if settings.uses_sandbox:
         sandbox_port = settings.sandbox_url.rsplit(":", 1)[-1].split("/")[0]
         children["sandbox"] = subprocess.Popen([*me, "sandbox", "--port", sandbox_port], env=env)
+        if _wait_for(f"{settings.sandbox_url}/_control/health"):
+            subprocess.run([*me, "seed-demo-accounts"], env=env, check=False)
     children |= {
         "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)], env=env),
         "worker": subprocess.Popen([*me, "worker"], env=env),
+        "scheduler": subprocess.Popen([*me, "scheduler"], env=env),
         "reports": subprocess.Popen(_streamlit_command(host, reports_port), env=env),
     }
     click.echo(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from redis import Redis
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 # Highest priority first: a worker listening on all of them drains them in this order.
 QUEUE_NAMES = ("publish", "inbox", "default", "metrics", "reports")
@@ -19,3 +21,20 @@ def get_queue(name: str, *, connection: Redis) -> Queue:
     if name not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {name!r}; known: {', '.join(QUEUE_NAMES)}")
     return Queue(name, connection=connection)
+
+
+_PENDING = {"queued", "started", "scheduled", "deferred"}
+
+
+def enqueue_once(queue: Queue, func, *args, job_id: str, **options) -> Job:
+    """Enqueue unless a job with this id is still waiting or running (then return that one)."""
+    connection = queue.connection
+    # The check and the enqueue happen under one short lock, so two callers cannot both enqueue.
+    with connection.lock(f"cadenza:enqueue-lock:{job_id}", timeout=10, blocking_timeout=10):
+        try:
+            existing = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            existing = None
+        if existing is not None and existing.get_status(refresh=True) in _PENDING:
+            return existing
+        return queue.enqueue(func, *args, job_id=job_id, **options)

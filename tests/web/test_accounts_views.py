@@ -139,3 +139,28 @@ def test_callback_for_someone_elses_attempt_is_refused(net_app, session, sandbox
     assert resp.status_code == 410
     assert session.scalars(select(SocialAccount)).all() == []
     assert urlsplit(start.headers["Location"]).path.endswith("/oauth/authorize")
+
+
+def test_notifications_page_shows_and_clears_reconnect_alerts(net_app, session, sandbox):
+    _agency, _client, user, web = _staff(net_app)
+    _connect_mastodon(web)
+    account = session.scalars(select(SocialAccount)).one()
+    social_accounts.mark_needs_reconnect(session=session, account=account, reason="Token revoked")
+    session.commit()
+    home = web.get("/").get_data(as_text=True)
+    assert '<span class="badge">1</span>' in home
+    page = web.get("/notifications").get_data(as_text=True)
+    assert "@brand@social.example (mastodon) needs reconnecting: Token revoked" in page
+    web.post("/notifications")
+    assert '<span class="badge">' not in web.get("/").get_data(as_text=True)
+
+
+def test_tokens_never_reach_logs(net_app, session, sandbox, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _agency, _client, _user, web = _staff(net_app)
+    _connect_mastodon(web)
+    web.get("/c/neve/accounts")
+    tokens = list(sandbox.state("mastodon")["tokens"])
+    assert tokens and not any(token in caplog.text for token in tokens)

@@ -17,7 +17,7 @@ from tenants.permissions import (
     is_client_role,
     role_allows,
 )
-from tenants.services import accounts, api_tokens, audit, clients, mail, members
+from tenants.services import accounts, api_tokens, audit, clients, mail, members, notifications
 from tenants.services.access import sees_all_clients, visible_client_ids
 from web.context import db, hasher, settings
 from web.extensions import limiter
@@ -321,3 +321,15 @@ def change_password():
     login_user(current_user._get_current_object())
     flash(_("Password changed. Other sessions were logged out."), "success")
     return redirect(url_for("agency.account"))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@agency_view()
+def notifications_page():
+    agency_id, user_id = g.membership.agency_id, current_user.id
+    if request.method == "POST":
+        notifications.mark_all_read(session=db(), agency_id=agency_id, user_id=user_id)
+        db().commit()
+        return redirect(url_for("agency.notifications_page"))
+    items = notifications.list_for_user(session=db(), agency_id=agency_id, user_id=user_id)
+    return render_template("agency/notifications.html", items=items)

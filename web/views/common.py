@@ -52,3 +52,22 @@ def mail_invitation(invitation: Invitation, token: str) -> None:
         link=settings().base_url + url_for("auth.accept_invite", token=token),
         hours=settings().invite_ttl_hours,
     )
+
+
+def notification_text(item) -> str:
+    """A notification's sentence in the reader's language."""
+    params = item.params or {}
+    if item.kind == "account.needs_reconnect":
+        return _(
+            "%(handle)s (%(network)s) needs reconnecting: %(reason)s",
+            handle=params.get("handle", ""),
+            network=params.get("network", ""),
+            reason=params.get("reason", ""),
+        )
+    if item.kind == "onboarding.completed":
+        return _(
+            "%(client)s finished connecting accounts (%(accounts)s connected).",
+            client=params.get("client", ""),
+            accounts=params.get("accounts", 0),
+        )
+    return item.kind

@@ -7,7 +7,7 @@ from rq import Retry
 
 from tenants.services import mail
 from worker.context import job_context
-from worker.queues import get_queue
+from worker.queues import enqueue_once, get_queue
 
 
 def deliver_mail(message_id: int) -> str:
@@ -20,7 +20,8 @@ def deliver_mail(message_id: int) -> str:
 
 def enqueue_delivery(*, connection: Redis, message_id: int) -> None:
     """Queue delivery of a message, once (the job id is derived from the message id)."""
-    get_queue("default", connection=connection).enqueue(
+    enqueue_once(
+        get_queue("default", connection=connection),
         deliver_mail,
         message_id,
         job_id=f"mail-{message_id}",

@@ -1,0 +1,128 @@
+"""Connect sandbox accounts to the demo client, through the real connectors (for `make run`)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from sandbox.consent import authorize
+from tenants.crypto import TokenCipher
+from tenants.db import make_engine, make_session_factory
+from tenants.demo import DEMO_CLIENT_SLUG
+from tenants.models import Client
+from tenants.services import social_accounts
+from tenants.services.social_accounts import GrantedAccount
+from tenants.settings import Settings
+from worker.networks.errors import ConnectorError
+from worker.networks.registry import get_connector
+from worker.networks.types import AppCredentials, DiscoveredAccount, TokenSet
+
+log = logging.getLogger("cadenza.demo")
+# network -> sandbox user who owns the demo brand's account there, and which discovered account to keep
+DEMO_LOGINS = {
+    "mastodon": ("brand", None),
+    "x": ("brandx", None),
+    "facebook": ("maria", "Trattoria Da Mario"),
+    "instagram": ("maria", None),
+    "linkedin": ("giulia", "Caseificio Bianchi"),
+}
+DEMO_INSTANCE = "social.example"
+
+
+def _oauth(
+    settings: Settings, session, cipher: TokenCipher, network: str, username: str
+) -> tuple[TokenSet, list[DiscoveredAccount]]:
+    redirect = f"{settings.base_url}/oauth/{network}/callback"
+    if network == "mastodon":
+        found = social_accounts.find_mastodon_app(session=session, cipher=cipher, instance=DEMO_INSTANCE)
+        if found is None:
+            app = get_connector("mastodon", settings=settings, instance=DEMO_INSTANCE).register_app(
+                redirect_uri=redirect
+            )
+            social_accounts.save_mastodon_app(
+                session=session,
+                cipher=cipher,
+                instance=DEMO_INSTANCE,
+                redirect_uri=redirect,
+                client_id=app.client_id,
+                client_secret=app.client_secret,
+            )
+            found = (app.client_id, app.client_secret)
+        connector = get_connector(
+            "mastodon", settings=settings, instance=DEMO_INSTANCE, app=AppCredentials(*found)
+        )
+    else:
+        connector = get_connector(network, settings=settings)
+    request = connector.authorization_request(redirect_uri=redirect, state="demo")
+    answer = authorize(request.url, username=username)
+    tokens = connector.exchange_code(
+        code=answer["code"], redirect_uri=redirect, code_verifier=request.code_verifier
+    )
+    return tokens, connector.discover_accounts(tokens)
+
+
+def _grant(tokens: TokenSet, account: DiscoveredAccount) -> GrantedAccount:
+    own = account.access_token is not None
+    return GrantedAccount(
+        remote_id=account.remote_id,
+        handle=account.handle,
+        display_name=account.display_name,
+        kind=account.kind,
+        access_token=account.access_token or tokens.access_token,
+        refresh_token=None if own else tokens.refresh_token,
+        expires_at=None if own else tokens.expires_at,
+        scopes=tokens.scopes,
+        extra={**tokens.extra, **account.extra},
+    )
+
+
+def connect_demo_accounts(settings: Settings) -> list[str]:
+    """Give the demo client sandbox accounts once; returns the handles connected now."""
+    engine = make_engine(settings)
+    cipher = TokenCipher.from_settings(settings)
+    connected: list[str] = []
+    with make_session_factory(engine)() as session:
+        client = session.scalars(select(Client).where(Client.slug == DEMO_CLIENT_SLUG)).first()
+        if client is None or social_accounts.list_accounts(
+            session=session, agency_id=client.agency_id, client_id=client.id, include_disconnected=True
+        ):
+            return connected
+        for network, (username, wanted) in DEMO_LOGINS.items():
+            try:
+                tokens, accounts = _oauth(settings, session, cipher, network, username)
+                pick = [a for a in accounts if wanted in (None, a.display_name)][:1]
+                for account in pick:
+                    social_accounts.save_granted(
+                        session=session,
+                        cipher=cipher,
+                        agency_id=client.agency_id,
+                        client_id=client.id,
+                        network=network,
+                        granted=_grant(tokens, account),
+                        actor_label="demo",
+                        via="demo",
+                    )
+                    connected.append(f"{network}:{account.handle}")
+            except (ConnectorError, RuntimeError, ImportError, KeyError) as exc:
+                log.warning("demo %s account not connected: %s", network, exc)
+        try:
+            tokens, account = get_connector("bluesky", settings=settings).create_session(
+                handle="brand.bsky.social", app_password="abcd-efgh-ijkl-mnop"
+            )
+            social_accounts.save_granted(
+                session=session,
+                cipher=cipher,
+                agency_id=client.agency_id,
+                client_id=client.id,
+                network="bluesky",
+                granted=_grant(tokens, account),
+                actor_label="demo",
+                via="demo",
+            )
+            connected.append(f"bluesky:{account.handle}")
+        except (ConnectorError, ImportError) as exc:
+            log.warning("demo bluesky account not connected: %s", exc)
+        session.commit()
+    engine.dispose()
+    return connected

@@ -1,0 +1,62 @@
+"""The periodic work, declared in one list and run by `cadenza scheduler` (also inside `cadenza up`)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis import Redis
+
+from tenants.settings import Settings
+from worker.queues import redis_connection
+
+log = logging.getLogger("cadenza.scheduler")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task that enqueues jobs every `every` seconds (deterministic job ids make overlaps harmless)."""
+
+    name: str
+    every: float
+    run: Callable[[Redis], object]
+
+
+def periodic_tasks() -> list[Periodic]:
+    """Everything that runs on a timer."""
+    from worker.jobs.tokens import enqueue_due_refreshes
+
+    return [Periodic("token-refresh", 300, enqueue_due_refreshes)]
+
+
+def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> None:
+    """Run the periodic tasks until stopped; a Redis lease keeps one scheduler active at a time."""
+    connection = redis_connection(redis_url)
+    tasks = periodic_tasks()
+    last_run = {task.name: 0.0 for task in tasks}
+    stopping = False
+
+    def _stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    if not once:
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    while not stopping:
+        if connection.set("cadenza:scheduler:lease", "1", nx=True, ex=30) or once:
+            now = time.monotonic()
+            for task in tasks:
+                if once or now - last_run[task.name] >= task.every:
+                    try:
+                        task.run(connection)
+                    except Exception:  # one failing task must not stop the others
+                        log.exception("periodic task %s failed", task.name)
+                    last_run[task.name] = now
+            connection.delete("cadenza:scheduler:lease")
+        if once:
+            return
+        time.sleep(5)
