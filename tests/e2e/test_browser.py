@@ -6,23 +6,15 @@ app (CSRF on) served by werkzeug on a free local port.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from tenants.models import Agency, Client, User
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TIMEOUT_MS = 10_000
+from tests.e2e.browser import TIMEOUT_MS, browser_page, serve
 
 OWNER_EMAIL = "giulia@studio-onda.example"
 OWNER_PASSWORD = "a-long-enough-password"
@@ -31,48 +23,17 @@ CLIENT_NAME = "Osteria del Porto"
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing on CI: install Debian's chromium (apt-get install -y chromium)")
-    pytest.skip("Debian chromium not installed; apt-get install -y chromium chromium-driver")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_url(csrf_app) -> Iterator[str]:
     """The production-like app served over HTTP on 127.0.0.1 for the length of one test."""
-    server = make_server("127.0.0.1", _free_port(), csrf_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="cadenza-e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(csrf_app) as url:
+        yield url
 
 
 @pytest.fixture
 def page(live_url: str):
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(base_url=live_url, locale="en-US")
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with browser_page(live_url) as new_page:
+        yield new_page
 
 
 def test_signup_create_client_and_switch_to_italian(page, live_url: str, session: Session, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -164,3 +165,22 @@ def test_tokens_never_reach_logs(net_app, session, sandbox, caplog):
     web.get("/c/neve/accounts")
     tokens = list(sandbox.state("mastodon")["tokens"])
     assert tokens and not any(token in caplog.text for token in tokens)
+
+
+def test_facebook_login_with_two_pages_goes_through_the_picker_once(net_app, session, sandbox):
+    _agency, _client, _user, web = _staff(net_app)
+    start = web.post("/c/neve/accounts/connect", data={"network": "facebook"})
+    answer = authorize(start.headers["Location"], username="maria")
+    done = _callback(web, answer, "facebook")
+    assert done.status_code == 302 and "/accounts/pick/" in done.headers["Location"]
+    picker = web.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Trattoria Da Mario" in picker and "Bar Sport" in picker
+    pages = dict(re.findall(r'value="(\d+)"> ([^<]+?) <span', picker))
+    chosen = next(remote_id for remote_id, name in pages.items() if name == "Trattoria Da Mario")
+    assert web.post(done.headers["Location"], data={"account": [chosen]}).status_code == 302
+    # The code was exchanged once; the picker cannot be submitted twice.
+    again = web.post(done.headers["Location"], data={"account": [chosen]})
+    assert again.status_code == 410
+    account = session.scalars(select(SocialAccount)).one()
+    assert (account.network, account.kind, account.remote_id) == ("facebook", "page", chosen)
+    assert account.refresh_token_enc is None  # page tokens do not expire and have no refresh token

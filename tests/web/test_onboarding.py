@@ -168,3 +168,13 @@ def test_accounts_api_lists_without_tokens_and_disconnects(net_app, session, san
     assert api.delete(f"/api/v1/accounts/{account['id']}", headers=headers).status_code == 204
     assert api.get(f"/api/v1/clients/{client.id}/accounts", headers=headers).get_json()["data"] == []
     assert api.delete(f"/api/v1/accounts/{account['id'] + 999}", headers=headers).status_code == 404
+
+
+def test_a_new_link_is_shown_once_and_never_travels_in_a_url(net_app, session, sandbox, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    _agency, _client, _manager, staff, path = _link(net_app)
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    assert token not in caplog.text
+    assert token not in staff.get("/c/vesuvio/accounts").get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +39,7 @@ def index(client: Client):
         networks=NETWORKS,
         links=links,
         link_state=onboarding.link_state,
-        new_link=request.args.get("new_link"),
+        new_link=session.pop("new_onboarding_link", None),
     )
 
 
@@ -172,11 +172,13 @@ def create_link(client: Client):
         db().rollback()
         flash(translate(exc), "error")
         return redirect(url_for("accounts.index", client_slug=client.slug))
-    return redirect(url_for("accounts.index", client_slug=client.slug, new_link=_public_url(token)))
+    return _show_new_link(client, token)
 
 
-def _public_url(token: str) -> str:
-    return settings().base_url + url_for("onboarding.page", token=token)
+def _show_new_link(client: Client, token: str):
+    # Shown once, through the session: a secret in a query string would end up in logs and history.
+    session["new_onboarding_link"] = settings().base_url + url_for("onboarding.page", token=token)
+    return redirect(url_for("accounts.index", client_slug=client.slug) + "#onboarding")
 
 
 @bp.post("/onboarding/<int:link_id>/revoke")
@@ -197,4 +199,4 @@ def regenerate_link(client: Client, link_id: int):
         session=db(), link=link, membership=g.membership, actor=current_user
     )
     db().commit()
-    return redirect(url_for("accounts.index", client_slug=client.slug, new_link=_public_url(token)))
+    return _show_new_link(client, token)
