@@ -167,6 +167,20 @@ def _snapshot(session, agency_id: int):
         sorted(
             session.execute(select(membership_clients.c.membership_id, membership_clients.c.client_id)).all()
         ),
+        [
+            (a.client_id, a.status, a.access_token_enc)
+            for a in session.scalars(
+                select(SocialAccount).where(SocialAccount.agency_id == agency_id).order_by(SocialAccount.id)
+            )
+        ],
+        [
+            (lk.revoked_at, lk.completed_at)
+            for lk in session.scalars(
+                select(OnboardingLink)
+                .where(OnboardingLink.agency_id == agency_id)
+                .order_by(OnboardingLink.id)
+            )
+        ],
     )
 
 

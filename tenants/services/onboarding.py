@@ -170,6 +170,15 @@ def open_link(*, session: Session, token: str) -> tuple[OnboardingLink, Client]:
     return link, client
 
 
+def client_of_token(*, session: Session, token: str) -> Client | None:
+    """The client a link belongs to, whatever the link's state (for branding its 'closed' page)."""
+    link = session.scalars(
+        select(OnboardingLink).where(OnboardingLink.token_hash == hash_secret(token))
+    ).first()
+    client = session.get(Client, link.client_id) if link else None
+    return client if client is not None and client.deleted_at is None else None
+
+
 def record_connected(*, session: Session, link: OnboardingLink, count: int = 1) -> None:
     """Count accounts connected through the link."""
     link.accounts_connected += count

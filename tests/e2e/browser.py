@@ -48,17 +48,31 @@ def serve(app, port: int | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def browser_page(base_url: str, *, locale: str = "en-US"):
-    """A fresh chromium page whose relative URLs resolve against base_url."""
+def browser_session():
+    """One chromium; yields `open_page(base_url, locale)`, each page with its own cookies."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(base_url=base_url, locale=locale)
-        context.set_default_timeout(TIMEOUT_MS)
+        contexts = []
+
+        def open_page(base_url: str, locale: str = "en-US"):
+            context = browser.new_context(base_url=base_url, locale=locale)
+            context.set_default_timeout(TIMEOUT_MS)
+            contexts.append(context)
+            return context.new_page()
+
         try:
-            yield context.new_page()
+            yield open_page
         finally:
-            context.close()
+            for context in contexts:
+                context.close()
             browser.close()
+
+
+@contextmanager
+def browser_page(base_url: str, *, locale: str = "en-US"):
+    """A fresh chromium page whose relative URLs resolve against base_url."""
+    with browser_session() as open_page:
+        yield open_page(base_url, locale)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tenants.models import SocialAccount
-from tests.e2e.browser import browser_page, free_port, serve
+from tests.e2e.browser import browser_session, free_port, serve
 from tests.factories import PASSWORD, AgencyFactory, ClientFactory, member
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,8 @@ def test_client_connects_accounts_through_an_onboarding_link(net_settings, sessi
     )
     manager = member(agency, "manager", email="manager@onda.example")
     # Staff: log in and create the link.
-    with serve(app, port) as url, browser_page(url) as staff:
+    with serve(app, port) as url, browser_session() as open_page:
+        staff = open_page(url)
         staff.goto("/login")
         staff.get_by_label("Email").fill(manager.email)
         staff.get_by_label("Password").fill(PASSWORD)
@@ -40,27 +41,27 @@ def test_client_connects_accounts_through_an_onboarding_link(net_settings, sessi
         assert link.startswith(f"{url}/connect/")
 
         # The client, in another browser with no session: the page speaks the client's language.
-        with browser_page(url, locale="it-IT") as guest:
-            guest.goto(link)
-            expect(guest.get_by_role("heading", level=1)).to_contain_text("Connetti")
-            expect(guest.get_by_text("Ciao Mario, collega qui i tuoi account.")).to_be_visible()
-            # Mastodon: instance, then the sandbox's own login and consent screens.
-            guest.locator("#mastodon-instance").fill("social.example")
-            guest.locator("#connect-mastodon").click()
-            expect(guest.get_by_text("sandbox", exact=True)).to_be_visible()
-            guest.locator("#sandbox-user").select_option("cafe")
-            guest.locator("#sandbox-approve").click()
-            expect(guest.locator("#connected")).to_contain_text("@cafe@social.example")
-            # Facebook: one login reaches two pages -> the picker; choose one.
-            guest.locator("#connect-facebook").click()
-            guest.locator("#sandbox-user").select_option("maria")
-            guest.locator("#sandbox-approve").click()
-            guest.get_by_label(re.compile("Trattoria Da Mario")).check()
-            guest.locator("#pick-submit").click()
-            expect(guest.locator("#connected")).to_contain_text("Trattoria Da Mario")
-            guest.screenshot(path=str(tmp_path / "onboarding.png"), full_page=True)
-            guest.locator("#done").click()
-            expect(guest.locator("#closed")).to_contain_text("Agenzia Onda")
+        guest = open_page(url, locale="it-IT")
+        guest.goto(link)
+        expect(guest.get_by_role("heading", level=1)).to_contain_text("Connetti")
+        expect(guest.get_by_text("Ciao Mario, collega qui i tuoi account.")).to_be_visible()
+        # Mastodon: instance, then the sandbox's own login and consent screens.
+        guest.locator("#mastodon-instance").fill("social.example")
+        guest.locator("#connect-mastodon").click()
+        expect(guest.get_by_text("sandbox", exact=True)).to_be_visible()
+        guest.locator("#sandbox-user").select_option("cafe")
+        guest.locator("#sandbox-approve").click()
+        expect(guest.locator("#connected")).to_contain_text("@cafe@social.example")
+        # Facebook: one login reaches two pages -> the picker; choose one.
+        guest.locator("#connect-facebook").click()
+        guest.locator("#sandbox-user").select_option("maria")
+        guest.locator("#sandbox-approve").click()
+        guest.get_by_label(re.compile("Trattoria Da Mario")).check()
+        guest.locator("#pick-submit").click()
+        expect(guest.locator("#connected")).to_contain_text("Trattoria Da Mario")
+        guest.screenshot(path=str(tmp_path / "onboarding.png"), full_page=True)
+        guest.locator("#done").click()
+        expect(guest.locator("#closed")).to_contain_text("Agenzia Onda")
 
         # Back in the workspace, the accounts are there.
         staff.goto(f"/c/{client.slug}/accounts")

@@ -27,8 +27,9 @@ def _callback(web, answer: dict, network: str = "mastodon"):
 
 
 def _connect_mastodon(web, slug="neve", *, username="brand", granted=None, deny=False, **form):
-    start = web.post(f"/c/{slug}/accounts/connect", data={"network": "mastodon", "instance": "social.example",
-                                                          **form})
+    start = web.post(
+        f"/c/{slug}/accounts/connect", data={"network": "mastodon", "instance": "social.example", **form}
+    )
     assert start.status_code == 302, start.get_data(as_text=True)
     answer = authorize(start.headers["Location"], username=username, granted=granted, deny=deny)
     return answer, _callback(web, answer)
@@ -39,7 +40,11 @@ def test_staff_connect_mastodon_stores_encrypted_tokens_and_shows_no_secret(net_
     answer, done = _connect_mastodon(web)
     assert done.status_code == 302 and done.headers["Location"] == "/c/neve/accounts"
     account = session.scalars(select(SocialAccount)).one()
-    assert (account.client_id, account.network, account.handle) == (client.id, "mastodon", "@brand@social.example")
+    assert (account.client_id, account.network, account.handle) == (
+        client.id,
+        "mastodon",
+        "@brand@social.example",
+    )
     assert account.access_token_enc and not account.access_token_enc.startswith("mastodon-")
     token = sandbox.state("mastodon")["tokens"]
     plaintext = next(iter(token))
@@ -56,7 +61,9 @@ def test_denied_consent_and_partial_grant_save_nothing(net_app, session, sandbox
     _answer, denied = _connect_mastodon(web, deny=True)
     assert denied.status_code == 400 and "cancelled" in denied.get_data(as_text=True)
     _answer, partial = _connect_mastodon(web, granted=["read"])
-    assert partial.status_code == 400 and "permissions were not granted (write)" in partial.get_data(as_text=True)
+    assert partial.status_code == 400 and "permissions were not granted (write)" in partial.get_data(
+        as_text=True
+    )
     assert session.scalars(select(SocialAccount)).all() == []
 
 
@@ -70,7 +77,9 @@ def test_an_account_of_another_client_in_the_agency_is_refused(net_app, session,
     assert len(session.scalars(select(SocialAccount)).all()) == 1
 
 
-def test_needs_reconnect_notifies_and_reconnect_keeps_the_refresh_token(net_app, session, sandbox, net_settings):
+def test_needs_reconnect_notifies_and_reconnect_keeps_the_refresh_token(
+    net_app, session, sandbox, net_settings
+):
     from tenants.crypto import TokenCipher
 
     agency, client, _user, web = _staff(net_app)
@@ -91,7 +100,9 @@ def test_needs_reconnect_notifies_and_reconnect_keeps_the_refresh_token(net_app,
     account = session.get(SocialAccount, account.id)
     assert account.status == "connected"
     assert cipher.decrypt(account.refresh_token_enc) == "kept-refresh-token"
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "social_account")).all()
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.target_type == "social_account")
+    ).all()
     assert actions == ["account.connected", "account.needs_reconnect", "account.reconnected"]
 
 
@@ -124,8 +135,10 @@ def test_bluesky_connects_with_an_app_password(net_app, session, sandbox):
     _agency, _client, _user, web = _staff(net_app)
     bad = web.post("/c/neve/accounts/bluesky", data={"handle": "brand.bsky.social", "app_password": "nope"})
     assert bad.status_code == 200 and "Bluesky refused the login" in bad.get_data(as_text=True)
-    good = web.post("/c/neve/accounts/bluesky", data={"handle": "@brand.bsky.social",
-                                                     "app_password": "abcd-efgh-ijkl-mnop"})
+    good = web.post(
+        "/c/neve/accounts/bluesky",
+        data={"handle": "@brand.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"},
+    )
     assert good.status_code == 302
     account = session.scalars(select(SocialAccount)).one()
     assert account.network == "bluesky" and account.extra.get("pds_url")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.errors import DomainError
-from tenants.models import Client
+from tenants.models import Agency, Client
 from tenants.networks import NETWORKS
 from tenants.permissions import Perm
 from tenants.services import onboarding, pending, social_accounts
+from tenants.services.validation import clean_email
 from web import connect
 from web.context import db, settings
 from web.extensions import limiter
+from web.mailer import send_mail
 from web.tenancy import client_view
 from web.views.helpers import client_ip, translate
 from worker.networks.errors import ConnectorError
@@ -156,7 +159,10 @@ def disconnect(client: Client, account_id: int):
 @client_view(Perm.CONTACTS_MANAGE)
 def create_link(client: Client):
     try:
-        _link, token = onboarding.create_link(
+        recipient = (
+            clean_email(request.form["send_to"], field="send_to") if request.form.get("send_to") else None
+        )
+        link, token = onboarding.create_link(
             session=db(),
             agency_id=client.agency_id,
             client_id=client.id,
@@ -172,7 +178,29 @@ def create_link(client: Client):
         db().rollback()
         flash(translate(exc), "error")
         return redirect(url_for("accounts.index", client_slug=client.slug))
+    if recipient:
+        _mail_link(client, link, token, recipient)
+        flash(_("The link was sent to %(email)s.", email=recipient), "success")
     return _show_new_link(client, token)
+
+
+def _mail_link(client: Client, link, token: str, recipient: str) -> None:
+    agency = db().get(Agency, client.agency_id)
+    with force_locale(client.locale):
+        send_mail(
+            agency_id=client.agency_id,
+            to=recipient,
+            subject=_(
+                "%(agency)s: connect the social accounts of %(client)s",
+                agency=agency.name,
+                client=client.name,
+            ),
+            template="onboarding_link",
+            agency=agency,
+            client=client,
+            link_record=link,
+            link=settings().base_url + url_for("onboarding.page", token=token),
+        )
 
 
 def _show_new_link(client: Client, token: str):

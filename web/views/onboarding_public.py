@@ -26,7 +26,10 @@ def _open_link():
     try:
         g.link, g.onboarding_client = onboarding.open_link(session=db(), token=token)
     except (NotFound, Gone) as exc:
-        return render_template("onboarding/closed.html", message=translate(exc)), exc.status
+        client = onboarding.client_of_token(session=db(), token=token) if isinstance(exc, Gone) else None
+        if client is not None:
+            g.force_locale = client.locale
+        return render_template("onboarding/closed.html", client=client, message=translate(exc)), exc.status
     g.force_locale = g.onboarding_client.locale
     connect.remember_onboarding_token(g.link.id, token)
     return None
