@@ -24,6 +24,7 @@ run: install
 	@echo ""
 	@echo "  Cadenza web:     http://127.0.0.1:5000/   (log in as demo@cadenza.example / cadenza-demo)"
 	@echo "  Reports (live):  http://127.0.0.1:8501/   (open from a client's workspace)"
+	@echo "  Sandbox networks: http://127.0.0.1:5055/  (Facebook, Instagram, LinkedIn, X, Mastodon, Bluesky; password: sandbox)"
 	@echo ""
 	$(BIN)/cadenza up
 
