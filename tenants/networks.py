@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import regex
@@ -123,7 +124,8 @@ def _x_weight(grapheme: str) -> int:
 
 
 def x_weighted_length(text: str) -> int:
-    """Length as X counts it: URLs are 23, CJK and emoji weigh 2."""
+    """Length as X counts it (after NFC normalisation): URLs are 23, CJK and emoji weigh 2."""
+    text = unicodedata.normalize("NFC", text)
     total = 0
     position = 0
     for match in URL_RE.finditer(text):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import httpx
+import pytest
 from sqlalchemy import select
 
 from tenants.models import AuditEntry, Notification, SocialAccount
@@ -197,3 +199,27 @@ def test_facebook_login_with_two_pages_goes_through_the_picker_once(net_app, ses
     account = session.scalars(select(SocialAccount)).one()
     assert (account.network, account.kind, account.remote_id) == ("facebook", "page", chosen)
     assert account.refresh_token_enc is None  # page tokens do not expire and have no refresh token
+
+
+@pytest.mark.parametrize(
+    ("network", "username", "withheld"),
+    [
+        ("facebook", "maria", "pages_manage_posts"),
+        ("instagram", "maria", "instagram_content_publish"),
+        ("x", "brandx", "tweet.write"),
+        ("linkedin", "giulia", "w_organization_social"),
+    ],
+)
+def test_partial_grants_are_refused_on_every_oauth_network(
+    net_app, session, sandbox, network, username, withheld
+):
+    _agency, _client, _user, web = _staff(net_app)
+    start = web.post("/c/neve/accounts/connect", data={"network": network})
+    asked = re.findall(r'name="granted" value="([^"]+)"', httpx.get(start.headers["Location"]).text)
+    answer = authorize(
+        start.headers["Location"], username=username, granted=[s for s in asked if s != withheld]
+    )
+    resp = _callback(web, answer, network)
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert withheld in resp.get_data(as_text=True)
+    assert session.scalars(select(SocialAccount)).all() == []
