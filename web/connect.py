@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import re
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,12 +54,27 @@ def redirect_uri(network: str) -> str:
     return settings().base_url + url_for("oauth.callback", network=network)
 
 
+_HOST_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
 def normalise_instance(raw: str) -> str:
-    """'https://Mastodon.Social/' -> 'mastodon.social'."""
+    """'https://Mastodon.Social/' -> 'mastodon.social'; only public DNS names (Cadenza calls them itself)."""
     host = (raw or "").strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
-    if not host or "." not in host or any(c in host for c in " @?#"):
+    if not _HOST_RE.match(host):
+        # No ports, no IP literals, no userinfo: the server fetches this address, so it must be a plain name.
         raise Invalid(N_("Enter the instance's address, such as mastodon.social."), field="instance")
+    if not settings().uses_sandbox and not _resolves_publicly(host):
+        raise Invalid(N_("This Mastodon instance cannot be reached from here."), field="instance")
     return host
+
+
+def _resolves_publicly(host: str) -> bool:
+    """True when every address of the name is a public one (no internal services reachable by a trick)."""
+    try:
+        infos = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
 
 
 def connector_for(network: str, *, instance: str | None = None) -> Connector:
@@ -240,7 +258,13 @@ def hold_for_picker(*, context: dict, tokens: TokenSet, accounts: list[Discovere
 
 
 def save(*, network: str, client: Client, items: list[GrantedAccount], actor: Actor, ip: str | None) -> list:
-    """Store the picked accounts (all or nothing) and count them on the onboarding link."""
+    """Store the picked accounts (all or nothing: the caller commits), counted on the onboarding link."""
+    if actor.link_id:
+        link = onboarding.get_link(session=db(), agency_id=client.agency_id, link_id=actor.link_id)
+        if onboarding.link_state(link) != "open" or link.client_id != client.id:
+            raise FlowError(N_("This link no longer works. Ask the agency for a new one."))
+        if link.accounts_connected + len(items) > link.max_accounts:
+            raise FlowError(N_("This link allows %(n)s accounts in all."), n=link.max_accounts)
     saved = []
     user = current_user if actor.user_id and current_user.is_authenticated else None
     for item in items:
@@ -259,9 +283,6 @@ def save(*, network: str, client: Client, items: list[GrantedAccount], actor: Ac
         )
         saved.append(account)
     if actor.link_id:
-        link = onboarding.get_link(session=db(), agency_id=client.agency_id, link_id=actor.link_id)
-        if link.accounts_connected + len(items) > link.max_accounts:
-            raise FlowError(N_("This link allows %(n)s accounts in all."), n=link.max_accounts)
         onboarding.record_connected(session=db(), link=link, count=len(items))
     return saved
 

@@ -223,3 +223,36 @@ def test_partial_grants_are_refused_on_every_oauth_network(
     assert resp.status_code == 400, resp.get_data(as_text=True)
     assert withheld in resp.get_data(as_text=True)
     assert session.scalars(select(SocialAccount)).all() == []
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [
+        "127.0.0.1:6379",
+        "localhost",
+        "10.0.0.5",
+        "user@evil.example",
+        "evil.example:8080",
+        "[::1]",
+        "not a host",
+    ],
+)
+def test_mastodon_instance_must_be_a_plain_public_name(net_app, session, sandbox, instance):
+    _agency, _client, _user, web = _staff(net_app)
+    resp = web.post(
+        "/c/neve/accounts/connect", data={"network": "mastodon", "instance": instance}, follow_redirects=True
+    )
+    assert "such as mastodon.social" in resp.get_data(as_text=True)
+    assert sandbox.state("mastodon")["apps"] == {}
+
+
+def test_live_mode_refuses_instances_that_resolve_to_private_addresses(net_settings, session):
+    from web import create_app
+    from web.connect import normalise_instance
+
+    app = create_app(net_settings.with_overrides(networks_mode="live"))
+    with app.test_request_context():
+        for host in ("localhost.localdomain", "private.invalid"):
+            with pytest.raises(Exception, match="cannot be reached|such as"):
+                normalise_instance(host)
+    app.extensions["cadenza"]["engine"].dispose()
