@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import re
 import secrets
 import socket
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import session, url_for
+from flask import request, session, url_for
 from flask_login import current_user
 
 from tenants.crypto import TokenCipher
@@ -19,14 +19,14 @@ from tenants.errors import N_, DomainError, Gone, Invalid
 from tenants.models import Client
 from tenants.services import onboarding, pending, social_accounts
 from tenants.services.social_accounts import GrantedAccount
-from web.context import db, settings
+from tenants.services.tokens import hash_secret
+from web.context import db, redis, settings
 from worker.networks.base import Connector
 from worker.networks.errors import ConnectorError
 from worker.networks.registry import get_connector
 from worker.networks.types import AccountCredentials, AppCredentials, DiscoveredAccount, TokenSet
 
 STATE_TTL_SECONDS = 600
-MAX_OPEN_STATES = 5
 
 
 class FlowError(DomainError):
@@ -103,6 +103,10 @@ def connector_for(network: str, *, instance: str | None = None) -> Connector:
     )
 
 
+def _attempt_key(state: str) -> str:
+    return f"cadenza:oauth-attempt:{hash_secret(state)}"
+
+
 def start(
     *,
     network: str,
@@ -110,41 +114,39 @@ def start(
     actor: Actor,
     instance: str | None = None,
     reconnect_account_id: int | None = None,
+    onboarding_token: str | None = None,
 ) -> str:
-    """Remember the attempt in the signed session and return the network's authorize URL."""
+    """Record the attempt server-side (single use, 10 minutes) and return the network's authorize URL."""
     if network == "mastodon":
         instance = normalise_instance(instance or "")
     connector = connector_for(network, instance=instance)
     state = secrets.token_urlsafe(32)
     request = connector.authorization_request(redirect_uri=redirect_uri(network), state=state)
-    states = {k: v for k, v in session.get("oauth_states", {}).items() if v["expires"] > time.time()}
-    while len(states) >= MAX_OPEN_STATES:
-        states.pop(min(states, key=lambda k: states[k]["expires"]))
-    states[state] = {
+    # The attempt is bound to this browser: the callback must come with the same session.
+    binding = session.setdefault("oauth_binding", secrets.token_urlsafe(16))
+    attempt = {
         "network": network,
         "agency_id": client.agency_id,
         "client_id": client.id,
         "user_id": actor.user_id,
         "link_id": actor.link_id,
+        "onboarding_token": onboarding_token,
         "instance": instance,
         "verifier": request.code_verifier,
         "reconnect": reconnect_account_id,
-        "expires": time.time() + STATE_TTL_SECONDS,
+        "binding": binding,
     }
-    session["oauth_states"] = states
+    redis().set(_attempt_key(state), json.dumps(attempt), ex=STATE_TTL_SECONDS)
     return request.url
 
 
 def take_state(state: str, network: str) -> dict:
-    """The attempt for a callback's state, removed so it cannot be replayed."""
-    states = dict(session.get("oauth_states", {}))
-    context = states.pop(state or "", None)
-    session["oauth_states"] = states
-    if context is None or context["network"] != network:
-        raise Gone(N_("This sign-in attempt is unknown or was already used. Start again from Cadenza."))
-    if context["expires"] < time.time():
-        raise Gone(N_("This sign-in attempt took too long and expired. Start again."))
-    return context
+    """The attempt for a callback's state, consumed atomically so it can never be replayed."""
+    raw = redis().getdel(_attempt_key(state or "-"))
+    attempt = json.loads(raw) if raw else None
+    if attempt is None or attempt["network"] != network or attempt["binding"] != session.get("oauth_binding"):
+        raise Gone(N_("This sign-in attempt is unknown, expired or already used. Start again from Cadenza."))
+    return attempt
 
 
 def finish(*, context: dict, code: str) -> tuple[TokenSet, list[DiscoveredAccount]]:
@@ -280,6 +282,7 @@ def save(*, network: str, client: Client, items: list[GrantedAccount], actor: Ac
             via="onboarding" if actor.link_id else "staff",
             onboarding_link_id=actor.link_id,
             ip_address=ip,
+            user_agent=request.headers.get("User-Agent"),
         )
         saved.append(account)
     if actor.link_id:
@@ -294,18 +297,6 @@ def bluesky_session(*, handle: str, app_password: str) -> tuple[TokenSet, Discov
         return connector.create_session(handle=handle.strip().lstrip("@"), app_password=app_password.strip())
     except ConnectorError as exc:
         raise FlowError(N_("Bluesky refused the login: %(reason)s"), reason=exc.reason) from exc
-
-
-def remember_onboarding_token(link_id: int, token: str) -> None:
-    """Keep the link's token in the visitor's own signed session, to come back after the network's login."""
-    tokens = dict(session.get("onboarding_tokens", {}))
-    tokens[str(link_id)] = token
-    session["onboarding_tokens"] = dict(list(tokens.items())[-3:])
-
-
-def onboarding_token_from_session(link_id: int) -> str:
-    """The token of a link this browser opened (the callback needs it to return to the page)."""
-    return session.get("onboarding_tokens", {}).get(str(link_id), "")
 
 
 def seen_onboarding(link_id: int) -> bool:

@@ -27,9 +27,13 @@ class Periodic:
 
 def periodic_tasks() -> list[Periodic]:
     """Everything that runs on a timer."""
+    from worker.jobs.maintenance import purge_expired_connections
     from worker.jobs.tokens import enqueue_due_refreshes
 
-    return [Periodic("token-refresh", 300, enqueue_due_refreshes)]
+    return [
+        Periodic("token-refresh", 300, enqueue_due_refreshes),
+        Periodic("purge-pending-connections", 600, purge_expired_connections),
+    ]
 
 
 def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> None:

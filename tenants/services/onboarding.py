@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tenants.errors import N_, Gone, Invalid, NotFound
+from tenants.errors import N_, Conflict, Gone, Invalid, NotFound
 from tenants.models import Client, Membership, OnboardingLink, User, utcnow
 from tenants.networks import NETWORKS
 from tenants.permissions import Perm
@@ -180,9 +180,21 @@ def client_of_token(*, session: Session, token: str) -> Client | None:
 
 
 def record_connected(*, session: Session, link: OnboardingLink, count: int = 1) -> None:
-    """Count accounts connected through the link."""
-    link.accounts_connected += count
-    session.flush()
+    """Count accounts connected through the link; one conditional UPDATE, so racing saves cannot overshoot."""
+    result = session.execute(
+        update(OnboardingLink)
+        .where(
+            OnboardingLink.id == link.id,
+            OnboardingLink.revoked_at.is_(None),
+            OnboardingLink.completed_at.is_(None),
+            OnboardingLink.accounts_connected + count <= OnboardingLink.max_accounts,
+        )
+        .values(accounts_connected=OnboardingLink.accounts_connected + count)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(N_("This link allows %(n)s accounts in all."), n=link.max_accounts)
+    session.refresh(link)
 
 
 def complete(

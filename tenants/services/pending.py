@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
@@ -103,7 +103,7 @@ def take(
     user_id: int | None = None,
     onboarding_link_id: int | None = None,
 ) -> tuple[str, dict]:
-    """The network and payload, used up: a second submit of the picker finds nothing."""
+    """The network and payload, used up: of two submits racing, only one gets it."""
     pending = _find(
         session=session,
         key=key,
@@ -112,8 +112,19 @@ def take(
         user_id=user_id,
         onboarding_link_id=onboarding_link_id,
     )
-    pending.used_at = utcnow()
     payload = json.loads(cipher.decrypt(pending.payload_enc))
-    pending.payload_enc = ""  # tokens not picked are not kept
-    session.flush()
+    claimed = session.execute(
+        update(PendingConnection)
+        .where(PendingConnection.id == pending.id, PendingConnection.used_at.is_(None))
+        .values(used_at=utcnow(), payload_enc="")  # tokens not picked are not kept
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Gone(N_("This connection attempt has expired. Start again."))
     return pending.network, payload
+
+
+def purge_expired(*, session: Session) -> int:
+    """Delete held results past their expiry (they hold tokens nobody picked)."""
+    result = session.execute(delete(PendingConnection).where(PendingConnection.expires_at < utcnow()))
+    return result.rowcount

@@ -77,6 +77,7 @@ def save_granted(
     via: str = "staff",
     onboarding_link_id: int | None = None,
     ip_address: str | None = None,
+    user_agent: str | None = None,
 ) -> tuple[SocialAccount, bool]:
     """Store a grant; returns the account and whether it was a reconnect of a known one."""
     account = session.scalars(
@@ -87,11 +88,9 @@ def save_granted(
         )
     ).first()
     if account is not None and account.client_id != client_id and account.status != "disconnected":
-        owner = session.get(Client, account.client_id)
+        # The other client is not named: onboarding visitors must learn nothing about other clients.
         raise Conflict(
-            N_("%(handle)s is already connected to another client of the agency (%(client)s)."),
-            handle=granted.handle,
-            client=owner.name if owner else "?",
+            N_("%(handle)s is already connected to another client of the agency."), handle=granted.handle
         )
     reconnect = account is not None and account.client_id == client_id and account.status != "disconnected"
     if account is None:
@@ -128,7 +127,12 @@ def save_granted(
         actor_label=actor_label,
         target_type="social_account",
         target_id=account.id,
-        details={"network": network, "handle": granted.handle, "via": via},
+        details={
+            "network": network,
+            "handle": granted.handle,
+            "via": via,
+            **({"user_agent": user_agent[:200]} if user_agent else {}),
+        },
         ip_address=ip_address,
     )
     return account, reconnect

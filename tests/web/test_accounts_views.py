@@ -256,3 +256,57 @@ def test_live_mode_refuses_instances_that_resolve_to_private_addresses(net_setti
             with pytest.raises(Exception, match="cannot be reached|such as"):
                 normalise_instance(host)
     app.extensions["cadenza"]["engine"].dispose()
+
+
+def test_an_old_session_cookie_cannot_replay_a_used_state(net_app, session, sandbox):
+    _agency, _client, _user, web = _staff(net_app)
+    start = web.post("/c/neve/accounts/connect", data={"network": "mastodon", "instance": "social.example"})
+    with web.session_transaction() as saved:
+        old_cookie_session = dict(saved)
+    first = _callback(web, authorize(start.headers["Location"]))
+    assert first.status_code == 302
+    with web.session_transaction() as restored:
+        restored.clear()
+        restored.update(old_cookie_session)
+    again = _callback(web, authorize(start.headers["Location"]))  # same state, a fresh code
+    assert again.status_code == 410
+    assert len(session.scalars(select(SocialAccount)).all()) == 1
+
+
+def test_a_manager_demoted_mid_flow_cannot_finish(net_app, session, sandbox):
+    from tenants.models import Membership
+
+    _agency, _client, user, web = _staff(net_app)
+    start = web.post("/c/neve/accounts/connect", data={"network": "mastodon", "instance": "social.example"})
+    membership = session.scalars(select(Membership).where(Membership.user_id == user.id)).one()
+    membership.role = "viewer"
+    session.commit()
+    resp = _callback(web, authorize(start.headers["Location"]))
+    assert resp.status_code == 403
+    assert session.scalars(select(SocialAccount)).all() == []
+
+
+def test_the_onboarding_count_cannot_overshoot(session):
+    from datetime import timedelta
+
+    import pytest as _pytest
+
+    from tenants.errors import Conflict
+    from tenants.models import OnboardingLink, utcnow
+    from tenants.services import onboarding
+
+    client = ClientFactory()
+    link = OnboardingLink(
+        agency_id=client.agency_id,
+        client_id=client.id,
+        token_hash="2" * 64,
+        networks=["x"],
+        max_accounts=1,
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    session.add(link)
+    session.commit()
+    onboarding.record_connected(session=session, link=link)
+    with _pytest.raises(Conflict):  # the UPDATE itself refuses, whatever a racing request read before
+        onboarding.record_connected(session=session, link=link)
+    assert link.accounts_connected == 1

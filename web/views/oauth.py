@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tenants.errors import DomainError
+from tenants.errors import DomainError, NotFound
 from tenants.models import Client, OnboardingLink
 from tenants.networks import NETWORKS
+from tenants.permissions import Perm, role_allows
 from tenants.services import onboarding
+from tenants.services.access import get_visible_client, membership_in
 from web import connect
 from web.context import db
 from web.extensions import limiter
@@ -67,7 +69,7 @@ def callback(network: str):
 
 def _where_to(context: dict, client: Client | None):
     if context.get("link_id"):
-        token = connect.onboarding_token_from_session(context["link_id"])
+        token = context.get("onboarding_token") or ""
         return (
             url_for("onboarding.page", token=token),
             lambda key: url_for("onboarding.pick", token=token, key=key),
@@ -80,8 +82,19 @@ def _where_to(context: dict, client: Client | None):
 
 
 def _still_allowed(context: dict, client: Client) -> bool:
-    """The staff member is still the one logged in, or the onboarding link still works."""
+    """The same person may still manage this client's accounts, or the onboarding link still works."""
+    if client.agency_id != context["agency_id"]:
+        return False
     if context.get("user_id"):
-        return current_user.is_authenticated and current_user.id == context["user_id"]
+        if not current_user.is_authenticated or current_user.id != context["user_id"]:
+            return False
+        membership = membership_in(session=db(), user_id=current_user.id, agency_id=client.agency_id)
+        if membership is None or not role_allows(membership.role, Perm.ACCOUNTS_MANAGE):
+            return False
+        try:
+            get_visible_client(session=db(), membership=membership, client_id=client.id)
+        except NotFound:
+            return False
+        return True
     link = db().get(OnboardingLink, context.get("link_id"))
     return link is not None and link.client_id == client.id and onboarding.link_state(link) == "open"

@@ -31,7 +31,6 @@ def _open_link():
             g.force_locale = client.locale
         return render_template("onboarding/closed.html", client=client, message=translate(exc)), exc.status
     g.force_locale = g.onboarding_client.locale
-    connect.remember_onboarding_token(g.link.id, token)
     return None
 
 
@@ -76,7 +75,11 @@ def start(token: str):
         return redirect(url_for("onboarding.bluesky", token=token))
     try:
         url = connect.start(
-            network=network, client=g.onboarding_client, actor=_actor(), instance=request.form.get("instance")
+            network=network,
+            client=g.onboarding_client,
+            actor=_actor(),
+            instance=request.form.get("instance"),
+            onboarding_token=token,
         )
     except (DomainError, ConnectorError) as exc:
         message = translate(exc) if isinstance(exc, DomainError) else exc.reason

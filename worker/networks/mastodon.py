@@ -77,11 +77,12 @@ class MastodonConnector(Connector):
         host = self.base.rstrip("/").rsplit("/", 1)[-1]
         return [
             DiscoveredAccount(
-                remote_id=str(me["id"]),
+                # Account ids are unique only within an instance (and anyone can run one): qualify them.
+                remote_id=f"{me['id']}@{host}",
                 handle=f"@{me['acct']}@{host}",
                 display_name=me.get("display_name") or me["username"],
                 kind="profile",
-                extra={"instance_url": self.base, "url": me.get("url")},
+                extra={"instance_url": self.base, "url": me.get("url"), "account_id": str(me["id"])},
             )
         ]
 

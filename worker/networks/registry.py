@@ -8,6 +8,7 @@ import httpx
 
 from tenants.settings import Settings
 from worker.networks.base import Connector
+from worker.networks.egress import public_only_transport
 from worker.networks.endpoints import app_credentials, endpoints_for
 
 CONNECTORS = {
@@ -31,10 +32,13 @@ def make_http_client(settings: Settings) -> httpx.Client:
     timeout = httpx.Timeout(
         settings.network_timeout_seconds, connect=min(5.0, settings.network_timeout_seconds)
     )
+    # Live networks are public hosts, some named by users (Mastodon, Bluesky PDS): never reach inside.
+    transport = None if settings.uses_sandbox else public_only_transport()
     return httpx.Client(
         timeout=timeout,
         headers={"User-Agent": "Cadenza/0.1 (+https://cadenza.example)"},
         follow_redirects=False,
+        transport=transport,
     )
 
 

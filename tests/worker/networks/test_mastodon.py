@@ -73,7 +73,7 @@ def test_publish_text_link_and_image_exactly_once(net_settings, sandbox):
             media=(MediaItem(data=JPEG, mime_type="image/jpeg", alt_text="Pane"),),
         ),
     )
-    published = sandbox.published("mastodon", account.remote_id)
+    published = sandbox.published("mastodon", account.extra["account_id"])
     assert [p["remote_id"] for p in published] == [post.remote_id, image.remote_id]
     assert published[0]["text"].endswith("https://trattoria.example/menu")
 
@@ -86,7 +86,9 @@ def test_lost_response_is_unknown_outcome_and_lookup_finds_the_one_post(net_sett
         connector.publish(creds, request)
     found = connector.find_published(creds, request)
     assert found is not None
-    assert [p["remote_id"] for p in sandbox.published("mastodon", account.remote_id)] == [found.remote_id]
+    assert [p["remote_id"] for p in sandbox.published("mastodon", account.extra["account_id"])] == [
+        found.remote_id
+    ]
 
 
 def test_failure_classes(net_settings, sandbox):
@@ -138,7 +140,7 @@ def test_mentions_and_dms_paginate_and_reply(net_settings, sandbox):
     connector.reply(
         creds, item_remote_id=seen[0].remote_id, kind="mention", text="Grazie!", idempotency_key="r-1"
     )
-    replies = [p for p in sandbox.published("mastodon", account.remote_id) if p["kind"] == "reply"]
+    replies = [p for p in sandbox.published("mastodon", account.extra["account_id"]) if p["kind"] == "reply"]
     assert [p["remote_id"] for p in replies] == [reply.remote_id]
 
 
