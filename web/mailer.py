@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, render_template
 from redis import RedisError
 
-from tenants.services import mail
+from tenants.services import mail, notifications
 from web.context import db, redis, settings
-from worker.jobs.mail import enqueue_delivery
+from worker.jobs.mail import enqueue_delivery, enqueue_delivery_if_smtp
 
 
 def send_mail(*, agency_id: int | None, to: str, subject: str, template: str, **context: object) -> None:
@@ -23,3 +23,16 @@ def send_mail(*, agency_id: int | None, to: str, subject: str, template: str, **
         except RedisError:
             # The row stays 'queued'; the owner sees it in the outbox and it can be re-sent.
             current_app.logger.warning("mail %s not enqueued: Redis unavailable", message.id)
+
+
+def send_notification_mails(items: list) -> None:
+    """Email in-app notifications to their readers (commits; enqueues SMTP delivery when configured)."""
+    ids = notifications.email_notifications(
+        session=db(), settings=settings(), items=items, base_url=settings().base_url
+    )
+    db().commit()
+    for message_id in ids:
+        try:
+            enqueue_delivery_if_smtp(redis(), settings(), message_id)
+        except RedisError:
+            current_app.logger.warning("mail %s not enqueued: Redis unavailable", message_id)

@@ -7,7 +7,10 @@ from sqlalchemy.orm import Session
 
 from tenants.models import Membership, Notification, User, utcnow
 from tenants.permissions import Role
+from tenants.services import mail
 from tenants.services.access import visible_client_ids
+from tenants.services.notification_texts import render
+from tenants.settings import Settings
 
 
 def people_for_client(
@@ -109,3 +112,24 @@ def mark_all_read(*, session: Session, agency_id: int, user_id: int) -> None:
     ):
         item.read_at = utcnow()
     session.flush()
+
+
+def email_notifications(
+    *, session: Session, settings: Settings, items: list[Notification], base_url: str
+) -> list[int]:
+    """Put one email per notification in the outbox, in each reader's language; returns the message ids."""
+    ids = []
+    for item in items:
+        user = session.get(User, item.user_id)
+        subject, sentence = render(item.kind, item.params or {}, user.locale)
+        link = f"\n\n{base_url}{item.link}" if item.link else ""
+        message = mail.compose(
+            session=session,
+            settings=settings,
+            agency_id=item.agency_id,
+            to=user.email,
+            subject=f"Cadenza: {subject}",
+            body=f"{sentence}{link}\n",
+        )
+        ids.append(message.id)
+    return ids

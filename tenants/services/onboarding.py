@@ -199,7 +199,7 @@ def record_connected(*, session: Session, link: OnboardingLink, count: int = 1) 
 
 def complete(
     *, session: Session, link: OnboardingLink, client: Client, ip_address: str | None, user_agent: str | None
-) -> None:
+) -> list:
     """The client pressed Done: close the link and tell the agency."""
     link.completed_at = utcnow()
     audit.record(
@@ -213,7 +213,7 @@ def complete(
         details={"accounts": link.accounts_connected, "user_agent": (user_agent or "")[:200]},
         ip_address=ip_address,
     )
-    notifications.notify_client_team(
+    created = notifications.notify_client_team(
         session=session,
         agency_id=link.agency_id,
         client_id=link.client_id,
@@ -222,6 +222,7 @@ def complete(
         link=f"/c/{client.slug}/accounts",
     )
     session.flush()
+    return created
 
 
 def link_as_dict(link: OnboardingLink) -> dict[str, object]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tenants.crypto import TokenCipher
 from tenants.db import flush_or_conflict
 from tenants.errors import N_, Conflict, NotFound
-from tenants.models import Client, MastodonApp, SocialAccount, User, utcnow
+from tenants.models import Client, MastodonApp, Notification, SocialAccount, User, utcnow
 from tenants.services import audit, notifications
 
 
@@ -167,14 +167,14 @@ def record_refresh(
     session.flush()
 
 
-def mark_needs_reconnect(*, session: Session, account: SocialAccount, reason: str) -> None:
+def mark_needs_reconnect(*, session: Session, account: SocialAccount, reason: str) -> list[Notification]:
     """Flag the account and tell the client's managers and contacts, once per incident."""
     if account.status == "needs_reconnect":
-        return
+        return []
     account.status = "needs_reconnect"
     account.status_reason = reason[:500]
     client = session.get(Client, account.client_id)
-    notifications.notify_client_team(
+    created = notifications.notify_client_team(
         session=session,
         agency_id=account.agency_id,
         client_id=account.client_id,
@@ -194,6 +194,7 @@ def mark_needs_reconnect(*, session: Session, account: SocialAccount, reason: st
         details={"reason": reason[:300]},
     )
     session.flush()
+    return created
 
 
 def disconnect(

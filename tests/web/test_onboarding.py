@@ -178,3 +178,17 @@ def test_a_new_link_is_shown_once_and_never_travels_in_a_url(net_app, session, s
     token = path.rstrip("/").rsplit("/", 1)[-1]
     assert token not in caplog.text
     assert token not in staff.get("/c/vesuvio/accounts").get_data(as_text=True)
+
+
+def test_done_tells_the_agency_in_app_and_by_email(net_app, session, sandbox):
+    from tenants.models import OutboxMessage
+
+    _agency, _client, manager, _staff, path = _link(net_app)
+    visitor = net_app.test_client()
+    visitor.get(path, follow_redirects=True)
+    visitor.post(f"{path.rstrip('/')}/done")
+    assert session.scalars(
+        select(Notification.user_id).where(Notification.kind == "onboarding.completed")
+    ).all() == [manager.id]
+    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == manager.email)).one()
+    assert "Pizzeria Vesuvio" in mail.subject and "/c/vesuvio/accounts" in mail.body

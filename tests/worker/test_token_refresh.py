@@ -122,3 +122,17 @@ def test_due_accounts_are_queued_once(worker_env, session):
     assert enqueue_due_refreshes(connection) == 1
     assert enqueue_due_refreshes(connection) == 1
     assert get_queue("default", connection=connection).job_ids == [f"token-refresh-{account.id}"]
+
+
+def test_needs_reconnect_also_lands_in_the_outbox_in_each_readers_language(worker_env, session, sandbox):
+    from tenants.models import OutboxMessage, User
+
+    account = _x_account(worker_env, session)
+    for user in session.scalars(select(User)):
+        user.locale = "it"
+    session.commit()
+    _expire_soon(session, account)
+    sandbox.fault("x", "revoked")
+    assert refresh_account_token(account.id) == "needs_reconnect"
+    mails = session.scalars(select(OutboxMessage)).all()
+    assert mails and all("da ricollegare" in m.subject and "@brandx" in m.body for m in mails)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.models import Agency, Invitation
+from tenants.services.notification_texts import render
 from web.context import db, settings
 from web.forms import ClientForm
 from web.mailer import send_mail
@@ -56,18 +58,4 @@ def mail_invitation(invitation: Invitation, token: str) -> None:
 
 def notification_text(item) -> str:
     """A notification's sentence in the reader's language."""
-    params = item.params or {}
-    if item.kind == "account.needs_reconnect":
-        return _(
-            "%(handle)s (%(network)s) needs reconnecting: %(reason)s",
-            handle=params.get("handle", ""),
-            network=params.get("network", ""),
-            reason=params.get("reason", ""),
-        )
-    if item.kind == "onboarding.completed":
-        return _(
-            "%(client)s finished connecting accounts (%(accounts)s connected).",
-            client=params.get("client", ""),
-            accounts=params.get("accounts", 0),
-        )
-    return item.kind
+    return render(item.kind, item.params or {}, str(get_locale()))[1]

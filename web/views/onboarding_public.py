@@ -12,6 +12,7 @@ from tenants.services import audit, onboarding, pending, social_accounts
 from web import connect
 from web.context import db
 from web.extensions import limiter
+from web.mailer import send_notification_mails
 from web.views.helpers import client_ip, translate
 from worker.networks.errors import ConnectorError
 
@@ -155,14 +156,14 @@ def pick(token: str, key: str):
 
 @bp.post("/done")
 def done(token: str):
-    onboarding.complete(
+    created = onboarding.complete(
         session=db(),
         link=g.link,
         client=g.onboarding_client,
         ip_address=client_ip(),
         user_agent=request.headers.get("User-Agent"),
     )
-    db().commit()
+    send_notification_mails(created)
     agency = db().get(Agency, g.onboarding_client.agency_id)
     return render_template(
         "onboarding/closed.html",

@@ -30,3 +30,9 @@ def enqueue_delivery(*, connection: Redis, message_id: int) -> None:
         result_ttl=3600,
         failure_ttl=7 * 86400,
     )
+
+
+def enqueue_delivery_if_smtp(connection: Redis, settings, message_id: int) -> None:
+    """Queue delivery when SMTP is configured (otherwise the message stays in the dev outbox)."""
+    if settings.smtp.host:
+        enqueue_delivery(connection=connection, message_id=message_id)

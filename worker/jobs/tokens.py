@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from tenants.crypto import TokenCipher
 from tenants.models import SocialAccount
-from tenants.services import social_accounts
+from tenants.services import notifications, social_accounts
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
+from worker.jobs.mail import enqueue_delivery_if_smtp
 from worker.networks.errors import ReconnectNeeded, Rejected, RetryLater
 from worker.queues import enqueue_once, get_queue, redis_connection
 
@@ -43,8 +44,15 @@ def refresh_account_token(account_id: int, force: bool = False) -> str:
         try:
             tokens = connector.refresh(credentials_for(cipher=cipher, account=account))
         except (ReconnectNeeded, Rejected) as exc:
-            social_accounts.mark_needs_reconnect(session=session, account=account, reason=exc.reason)
+            created = social_accounts.mark_needs_reconnect(
+                session=session, account=account, reason=exc.reason
+            )
+            message_ids = notifications.email_notifications(
+                session=session, settings=ctx.settings, items=created, base_url=ctx.settings.base_url
+            )
             session.commit()
+            for message_id in message_ids:
+                enqueue_delivery_if_smtp(redis, ctx.settings, message_id)
             return "needs_reconnect"
         except RetryLater as exc:
             _retry_at(redis, account_id, exc.retry_at)
