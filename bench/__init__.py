@@ -1,0 +1,1 @@
+"""Benchmarks and measurements (`make bench`): each module prints JSON."""
