@@ -39,6 +39,7 @@ class Perm(StrEnum):
     POSTS_APPROVE_CLIENT = "posts.approve_client"
     INBOX_REPLY = "inbox.reply"
     KPI_EDIT = "kpi.edit"
+    PLAN_EDIT = "plan.edit"
 
 
 STAFF_ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.EDITOR, Role.ANALYST)
@@ -61,6 +62,7 @@ _MANAGER = frozenset(
         Perm.POSTS_APPROVE_INTERNAL,
         Perm.INBOX_REPLY,
         Perm.KPI_EDIT,
+        Perm.PLAN_EDIT,
     }
 )
 

@@ -4,6 +4,7 @@ from tenants.models.agency import Agency, Membership, User, membership_clients
 from tenants.models.base import Base, utcnow
 from tenants.models.client import DEFAULT_TIMEZONE, Client
 from tenants.models.notifications import Notification
+from tenants.models.plan import CommunicationPlan
 from tenants.models.records import AuditEntry, OutboxMessage
 from tenants.models.security import ApiToken, Invitation, PasswordReset
 from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Client",
+    "CommunicationPlan",
     "Invitation",
     "MastodonApp",
     "Notification",

@@ -128,3 +128,25 @@ def test_openapi_document_describes_every_api_route(app, client):
             path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{").replace(">", "}")
             routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert routed == documented
+
+
+def test_plan_api_saves_versions_and_validates(client, session, agency, auth):
+    target = ClientFactory(agency_id=agency.id)
+    _error(client.get(f"/api/v1/clients/{target.id}/plan", headers=auth), 404, "not_found")
+    plan = {
+        "objectives": ["More lunch bookings"],
+        "channels": [{"network": "x", "posts_per_week": 5}],
+        "forbidden_words": ["cheap"],
+    }
+    saved = client.put(f"/api/v1/clients/{target.id}/plan", json=plan, headers=auth)
+    assert saved.status_code == 200 and saved.get_json()["version"] == 1
+    assert client.put(f"/api/v1/clients/{target.id}/plan", json=plan, headers=auth).get_json()["version"] == 2
+    current = client.get(f"/api/v1/clients/{target.id}/plan", headers=auth).get_json()
+    assert current["version"] == 2 and current["forbidden_words"] == ["cheap"]
+    assert sum(p["target_share"] for p in current["pillars"]) == 100  # default pillars
+    bad = client.put(
+        f"/api/v1/clients/{target.id}/plan", json={"pillars": [{"key": "a", "target_share": 5}]}, headers=auth
+    )
+    assert _error(bad, 422, "invalid")["field"] == "pillars"
+    foreign = ClientFactory()
+    _error(client.put(f"/api/v1/clients/{foreign.id}/plan", json=plan, headers=auth), 404, "not_found")

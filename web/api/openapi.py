@@ -28,6 +28,7 @@ def openapi_document() -> dict[str, Any]:
     """Build the document (paths must match the API blueprint; a test checks they do)."""
     document = _base_document()
     document["paths"].update(_account_paths())
+    document["paths"].update(_plan_paths())
     document["components"]["schemas"].update(_account_schemas())
     return document
 
@@ -111,6 +112,37 @@ def _account_paths() -> dict[str, Any]:
                 "responses": {"204": {"description": "Withdrawn"}, "401": _ERROR, "404": _ERROR},
             },
         },
+    }
+
+
+def _plan_paths() -> dict[str, Any]:
+    plan = {
+        "type": "object",
+        "description": "objectives, personas, channels, tone, pillars (shares add up to "
+        "100), forbidden_words, forbidden_topics, brand_words; the answer adds version and created_at",
+    }
+    return {
+        "/clients/{client_id}/plan": {
+            "parameters": [_CLIENT_ID],
+            "get": {
+                "summary": "The client's current communication plan",
+                "operationId": "getPlan",
+                "responses": {"200": _json(plan, "The plan"), "401": _ERROR, "404": _ERROR},
+            },
+            "put": {
+                "summary": "Save the plan as the client's next version",
+                "operationId": "putPlan",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": plan}}},
+                "responses": {
+                    "200": _json(plan, "Saved"),
+                    "400": _ERROR,
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                },
+            },
+        }
     }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tenants.errors import N_, Invalid, NotFound
 from tenants.models import Client, Membership, SocialAccount
 from tenants.networks import NETWORKS
-from tenants.services import clients, onboarding, social_accounts
+from tenants.services import clients, onboarding, plans, social_accounts
 from tenants.services.access import api_membership
 from tenants.services.clients import client_as_dict
 from web.api.auth import token_required
@@ -237,3 +237,30 @@ def delete_onboarding_link(link_id: int) -> tuple[str, int]:
     onboarding.revoke_link(session=db(), link=link, actor=None, actor_label=_label())
     db().commit()
     return "", 204
+
+
+@bp.get("/clients/<int:client_id>/plan")
+@token_required
+def get_plan(client_id: int) -> Response:
+    client = _agency_client(client_id)
+    plan = plans.current_plan(session=db(), agency_id=client.agency_id, client_id=client.id)
+    if plan is None:
+        raise NotFound(N_("This client has no communication plan yet."))
+    return jsonify(plans.plan_as_dict(plan))
+
+
+@bp.put("/clients/<int:client_id>/plan")
+@token_required
+def put_plan(client_id: int) -> Response:
+    client = _agency_client(client_id)
+    plan = plans.save_plan(
+        session=db(),
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+        data=_json_body(),
+    )
+    db().commit()
+    return jsonify(plans.plan_as_dict(plan))
