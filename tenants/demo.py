@@ -9,10 +9,57 @@ from sqlalchemy.orm import Session
 from tenants.models import Agency, Membership
 from tenants.services.agencies import create_agency
 from tenants.services.clients import create_client
+from tenants.services.plans import save_plan
 
 DEMO_EMAIL = "demo@cadenza.example"
 DEMO_PASSWORD = "cadenza-demo"
 DEMO_CLIENT_SLUG = "trattoria-da-mario"
+DEMO_PLAN = {
+    "objectives": ["Più prenotazioni a pranzo nei giorni feriali", "Far conoscere il nuovo menù vegetariano"],
+    "personas": [
+        {
+            "name": "Giulia",
+            "age_range": "25-34",
+            "gender": "donna",
+            "habits": "pranza vicino all'ufficio",
+            "buying_habits": "prenota dal telefono all'ultimo momento",
+            "interests": "cucina sana, sport",
+            "pains": "poco tempo in pausa pranzo",
+        },
+        {
+            "name": "Roberto",
+            "age_range": "45-60",
+            "gender": "uomo",
+            "habits": "cena con la famiglia nel weekend",
+            "buying_habits": "sceglie i locali di cui si fida",
+            "interests": "vino, tradizione",
+            "pains": "trovare posto il sabato",
+        },
+    ],
+    "channels": [
+        {"network": "instagram", "role": "ispirazione e piatti del giorno", "posts_per_week": 4},
+        {"network": "facebook", "role": "eventi e recensioni", "posts_per_week": 2},
+        {"network": "mastodon", "role": "comunità locale", "posts_per_week": 1},
+    ],
+    "tone": {
+        "adjectives": ["caldo", "genuino", "allegro"],
+        "do_words": ["freschezza", "stagione"],
+        "dont_words": ["economico"],
+        "address": "tu",
+        "emoji": "some",
+        "hashtag_policy": "al massimo 5 hashtag, sempre quello del brand",
+        "brand_hashtags": ["#DaMario"],
+    },
+    "pillars": [
+        {"key": "educational", "name": "Dietro le quinte", "target_share": 30},
+        {"key": "entertainment", "name": "Storie del locale", "target_share": 30},
+        {"key": "promotional", "name": "Offerte", "target_share": 20},
+        {"key": "user_generated", "name": "Foto dei clienti", "target_share": 20},
+    ],
+    "forbidden_words": ["concorrenza"],
+    "forbidden_topics": ["politica"],
+    "brand_words": ["Mario", "Mariolino"],
+}
 
 
 def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
@@ -28,7 +75,7 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
         owner_name="Demo Owner",
     )
     membership = session.scalars(select(Membership).where(Membership.user_id == owner.id)).one()
-    create_client(
+    client = create_client(
         session=session,
         agency_id=agency.id,
         membership=membership,
@@ -40,5 +87,13 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
             "locale": "it",
             "brand_color": "#c92a2a",
         },
+    )
+    save_plan(
+        session=session,
+        agency_id=agency.id,
+        client_id=client.id,
+        membership=membership,
+        actor=owner,
+        data=DEMO_PLAN,
     )
     return True

@@ -142,9 +142,20 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.auth import bp as auth_bp
     from web.views.oauth import bp as oauth_bp
     from web.views.onboarding_public import bp as onboarding_bp
+    from web.views.plan import bp as plan_bp
     from web.views.workspace import bp as workspace_bp
 
-    blueprints = (health_bp, auth_bp, agency_bp, workspace_bp, accounts_bp, oauth_bp, onboarding_bp, api_bp)
+    blueprints = (
+        health_bp,
+        auth_bp,
+        agency_bp,
+        workspace_bp,
+        accounts_bp,
+        plan_bp,
+        oauth_bp,
+        onboarding_bp,
+        api_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
