@@ -150,3 +150,29 @@ def test_plan_api_saves_versions_and_validates(client, session, agency, auth):
     assert _error(bad, 422, "invalid")["field"] == "pillars"
     foreign = ClientFactory()
     _error(client.put(f"/api/v1/clients/{foreign.id}/plan", json=plan, headers=auth), 404, "not_found")
+
+
+def test_validate_runs_the_checks_with_the_clients_plan_and_saves_nothing(client, session, agency, auth):
+    target = ClientFactory(agency_id=agency.id, locale="it")
+    client.put(f"/api/v1/clients/{target.id}/plan", json={"forbidden_words": ["concorrenza"]}, headers=auth)
+    body = {
+        "variants": [
+            {"network": "x", "text": "Meglio della concorrenza! " + "a" * 280},
+            {"network": "mastodon", "text": "Vi aspetiamo sabato: https://trattoria.example"},
+            {"network": "instagram", "text": "Buongiorno!", "media_count": 1},
+        ]
+    }
+    resp = client.post(f"/api/v1/clients/{target.id}/posts/validate", json=body, headers=auth)
+    assert resp.status_code == 200
+    result = resp.get_json()
+    by_network = {r["network"]: r for r in result["results"]}
+    assert result["blocking"] is True
+    assert {f["code"] for f in by_network["x"]["findings"]} >= {"length", "forbidden"}
+    assert by_network["x"]["length"] > by_network["x"]["limit"] == 280
+    (typo,) = by_network["mastodon"]["findings"]
+    assert typo["code"] == "spelling" and typo["params"]["word"] == "aspetiamo" and typo["suggestions"]
+    assert by_network["instagram"]["findings"] == []
+    bad = client.post(
+        f"/api/v1/clients/{target.id}/posts/validate", json={"variants": [{"network": "fax"}]}, headers=auth
+    )
+    assert bad.status_code == 422
