@@ -21,10 +21,11 @@ from tenants.services import onboarding, pending, social_accounts
 from tenants.services.social_accounts import GrantedAccount
 from tenants.services.tokens import hash_secret
 from web.context import db, redis, settings
+from worker.accounts import connector_for_account, credentials_for
 from worker.networks.base import Connector
 from worker.networks.errors import ConnectorError
 from worker.networks.registry import get_connector
-from worker.networks.types import AccountCredentials, AppCredentials, DiscoveredAccount, TokenSet
+from worker.networks.types import AppCredentials, DiscoveredAccount, TokenSet
 
 STATE_TTL_SECONDS = 600
 
@@ -308,22 +309,26 @@ def seen_onboarding(link_id: int) -> bool:
     return False
 
 
+def save_picked(*, key: str, client: Client, actor: Actor, chosen_ids: list[str], ip: str | None) -> list:
+    """Use up a held exchange result and save the accounts the person ticked (none ticked: nothing saved)."""
+    network, payload = pending.take(
+        session=db(),
+        cipher=cipher(),
+        key=key,
+        agency_id=client.agency_id,
+        client_id=client.id,
+        user_id=actor.user_id,
+        onboarding_link_id=actor.link_id,
+    )
+    chosen = [from_payload(a) for a in payload["accounts"] if a["remote_id"] in chosen_ids]
+    return save(network=network, client=client, items=chosen, actor=actor, ip=ip) if chosen else []
+
+
 def revoke_at_network(account) -> None:
     """Ask the network to revoke the account's token; a failure there does not stop a disconnect."""
     if not account.access_token_enc:
         return
-    creds = social_accounts.credentials(cipher=cipher(), account=account)
-    instance = None
-    if account.network == "mastodon":
-        instance = (account.extra or {}).get("instance_url", "").rstrip("/").rsplit("/", 1)[-1] or None
     # Revoking is a courtesy to the network; Cadenza deletes the tokens regardless of its answer.
     with contextlib.suppress(ConnectorError, NotImplementedError):
-        connector_for(account.network, instance=instance).revoke(
-            AccountCredentials(
-                remote_id=creds.remote_id,
-                access_token=creds.access_token,
-                refresh_token=creds.refresh_token,
-                expires_at=creds.expires_at,
-                extra=creds.extra,
-            )
-        )
+        connector = connector_for_account(settings=settings(), session=db(), cipher=cipher(), account=account)
+        connector.revoke(credentials_for(cipher=cipher(), account=account))

@@ -7,10 +7,9 @@ import json
 from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from tenants.checks import run_checks
 from tenants.errors import N_, Invalid, NotFound
 from tenants.models import Client, Membership, SocialAccount
-from tenants.networks import NETWORKS, text_length
+from tenants.networks import NETWORKS
 from tenants.services import clients, onboarding, plans, social_accounts
 from tenants.services.access import api_membership
 from tenants.services.clients import client_as_dict
@@ -272,39 +271,7 @@ def put_plan(client_id: int) -> Response:
 def validate_post(client_id: int) -> Response:
     """Run the pre-publish checks on variants of a post; nothing is saved."""
     client = _agency_client(client_id)
-    data = _json_body()
-    variants = data.get("variants")
-    if not isinstance(variants, list) or not variants or len(variants) > 20:
-        raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
     plan = plans.current_plan(session=db(), agency_id=client.agency_id, client_id=client.id)
-    results = []
-    for variant in variants:
-        if not isinstance(variant, dict) or variant.get("network") not in NETWORKS:
-            raise Invalid(N_("Unknown network in the plan's channels."), field="variants")
-        text, media = variant.get("text", ""), variant.get("media_count", 0)
-        if not isinstance(text, str) or len(text) > 100_000 or not isinstance(media, int) or media < 0:
-            raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
-        context = plans.check_context(
-            plan, network=variant["network"], client_locale=client.locale, media_count=media
-        )
-        findings = run_checks(text, context)
-        results.append(
-            {
-                "network": variant["network"],
-                "length": text_length(variant["network"], text),
-                "limit": NETWORKS[variant["network"]].text_limit,
-                "findings": [
-                    {
-                        "code": f.code,
-                        "severity": f.severity,
-                        "message": f.message % f.params,
-                        "params": f.params,
-                        "spans": [list(s) for s in f.spans],
-                        "suggestions": list(f.suggestions),
-                    }
-                    for f in findings
-                ],
-            }
-        )
-    blocking = any(f["severity"] == "blocking" for r in results for f in r["findings"])
-    return jsonify({"blocking": blocking, "results": results})
+    return jsonify(
+        plans.check_variants(plan=plan, client_locale=client.locale, variants=_json_body().get("variants"))
+    )

@@ -108,19 +108,19 @@ def pick(client: Client, key: str):
     ids = dict(agency_id=client.agency_id, client_id=client.id, user_id=current_user.id)
     try:
         if request.method == "POST":
-            network, payload = pending.take(session=db(), cipher=connect.cipher(), key=key, **ids)
-            chosen = [
-                connect.from_payload(a)
-                for a in payload["accounts"]
-                if a["remote_id"] in request.form.getlist("account")
-            ]
-            if not chosen:
+            saved = connect.save_picked(
+                key=key,
+                client=client,
+                actor=_staff(),
+                chosen_ids=request.form.getlist("account"),
+                ip=client_ip(),
+            )
+            if not saved:
                 db().rollback()
                 flash(_("Choose at least one account."), "error")
                 return redirect(url_for("accounts.pick", client_slug=client.slug, key=key))
-            connect.save(network=network, client=client, items=chosen, actor=_staff(), ip=client_ip())
             db().commit()
-            flash(_("%(n)s account(s) connected.", n=len(chosen)), "success")
+            flash(_("%(n)s account(s) connected.", n=len(saved)), "success")
             return redirect(url_for("accounts.index", client_slug=client.slug))
         network, payload = pending.peek(session=db(), cipher=connect.cipher(), key=key, **ids)
     except DomainError as exc:

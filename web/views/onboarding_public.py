@@ -129,14 +129,13 @@ def pick(token: str, key: str):
     ids = dict(agency_id=client.agency_id, client_id=client.id, onboarding_link_id=g.link.id)
     try:
         if request.method == "POST":
-            network, payload = pending.take(session=db(), cipher=connect.cipher(), key=key, **ids)
-            chosen = [
-                connect.from_payload(a)
-                for a in payload["accounts"]
-                if a["remote_id"] in request.form.getlist("account")
-            ]
-            if chosen:
-                connect.save(network=network, client=client, items=chosen, actor=_actor(), ip=client_ip())
+            connect.save_picked(
+                key=key,
+                client=client,
+                actor=_actor(),
+                chosen_ids=request.form.getlist("account"),
+                ip=client_ip(),
+            )
             db().commit()
             return redirect(url_for("onboarding.page", token=token))
         network, payload = pending.peek(session=db(), cipher=connect.cipher(), key=key, **ids)
