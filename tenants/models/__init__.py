@@ -2,9 +2,12 @@
 
 from tenants.models.agency import Agency, Membership, User, membership_clients
 from tenants.models.base import Base, utcnow
+from tenants.models.calendar import CsvImport, TimeSlot
 from tenants.models.client import DEFAULT_TIMEZONE, Client
+from tenants.models.media import MediaAsset
 from tenants.models.notifications import Notification
 from tenants.models.plan import CommunicationPlan
+from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget
 from tenants.models.records import AuditEntry, OutboxMessage
 from tenants.models.security import ApiToken, Invitation, PasswordReset
 from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
@@ -13,6 +16,13 @@ __all__ = [
     "DEFAULT_TIMEZONE",
     "Agency",
     "ApiToken",
+    "ApprovalToken",
+    "CsvImport",
+    "MediaAsset",
+    "Post",
+    "PostComment",
+    "PostTarget",
+    "TimeSlot",
     "AuditEntry",
     "Base",
     "Client",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.models.base import Base, UTCDateTime, utcnow
@@ -28,6 +28,12 @@ class Client(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # none, internal, client (internal then client)
+    approval_workflow: Mapped[str] = mapped_column(String(12), default="internal")
+    check_severities: Mapped[dict] = mapped_column(JSON, default=dict)
+    extra_offensive: Mapped[list[str]] = mapped_column(JSON, default=list)
+    utm_template: Mapped[str] = mapped_column(String(500), default="")
+    ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     @property
     def is_archived(self) -> bool:
