@@ -14,11 +14,15 @@ class DomainError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict | None = None, **params: object
+    ) -> None:
         super().__init__(message % params if params else message)
         self.message = message
         self.field = field
         self.params = params
+        # Machine-readable extras the API returns beside the message (check results, DST options).
+        self.details = details
 
 
 class NotFound(DomainError):

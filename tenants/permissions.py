@@ -40,6 +40,7 @@ class Perm(StrEnum):
     INBOX_REPLY = "inbox.reply"
     KPI_EDIT = "kpi.edit"
     PLAN_EDIT = "plan.edit"
+    CHECKS_OVERRIDE = "checks.override"
 
 
 STAFF_ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER, Role.EDITOR, Role.ANALYST)
@@ -63,6 +64,7 @@ _MANAGER = frozenset(
         Perm.INBOX_REPLY,
         Perm.KPI_EDIT,
         Perm.PLAN_EDIT,
+        Perm.CHECKS_OVERRIDE,
     }
 )
 

@@ -115,3 +115,27 @@ def login(test_client, user: User) -> None:
     with test_client.session_transaction() as sess:
         sess["_user_id"] = user.session_id
         sess["_fresh"] = True
+
+
+def membership_of(user: User, agency: Agency) -> Membership:
+    """The user's membership row in the agency."""
+    session = AgencyFactory._meta.sqlalchemy_session
+    return session.query(Membership).filter_by(user_id=user.id, agency_id=agency.id).one()
+
+
+def draft_post(client: Client, author: User, accounts: list[SocialAccount], text: str, **data):
+    """A draft post written through the service, as the composer saves it."""
+    from tenants.services import posts
+
+    session = AgencyFactory._meta.sqlalchemy_session
+    agency = session.get(Agency, client.agency_id)
+    post = posts.create_post(
+        session=session,
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=membership_of(author, agency),
+        actor=author,
+        data={"text": text, "targets": [a.id for a in accounts], **data},
+    )
+    session.commit()
+    return post

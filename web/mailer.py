@@ -27,8 +27,20 @@ def send_mail(*, agency_id: int | None, to: str, subject: str, template: str, **
 
 def send_notification_mails(items: list) -> None:
     """Email in-app notifications to their readers (commits; enqueues SMTP delivery when configured)."""
+    _email(items, {})
+
+
+def announce(outcome) -> None:
+    """Email what an approval step notified, with one-click links for client approvers (commits)."""
+    base = settings().base_url
+    _email(
+        outcome.notified, {uid: f"{base}/approve/{token}" for uid, token in outcome.approval_links.items()}
+    )
+
+
+def _email(items: list, one_click: dict[int, str]) -> None:
     ids = notifications.email_notifications(
-        session=db(), settings=settings(), items=items, base_url=settings().base_url
+        session=db(), settings=settings(), items=items, base_url=settings().base_url, one_click=one_click
     )
     db().commit()
     for message_id in ids:

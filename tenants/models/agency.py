@@ -50,6 +50,11 @@ class User(Base):
         """Identifier stored in the login cookie."""
         return f"{self.id}:{self.password_hash[-12:]}"
 
+    @property
+    def name_or_email(self) -> str:
+        """How the person is shown to others."""
+        return self.name or self.email
+
     is_authenticated = True
     is_anonymous = False
 

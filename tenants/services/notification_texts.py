@@ -17,7 +17,39 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "%(client)s ha finito di collegare gli account (account collegati: %(accounts)s).",
         ),
     },
+    "post.review_requested": {
+        "en": ("A post waits for your review", "%(actor)s asks you to review a post: “%(post)s”."),
+        "it": ("Un post aspetta la tua revisione", "%(actor)s ti chiede di rivedere un post: “%(post)s”."),
+    },
+    "post.awaiting_client": {
+        "en": ("A post waits for your approval", "Your agency asks you to approve a post: “%(post)s”."),
+        "it": (
+            "Un post aspetta la tua approvazione",
+            "La tua agenzia ti chiede di approvare un post: “%(post)s”.",
+        ),
+    },
+    "post.approved": {
+        "en": ("A post was approved", "%(actor)s approved the post “%(post)s”."),
+        "it": ("Un post è stato approvato", "%(actor)s ha approvato il post “%(post)s”."),
+    },
+    "post.rejected": {
+        "en": ("A post needs changes", "%(actor)s sent back the post “%(post)s”: %(reason)s"),
+        "it": ("Un post va modificato", "%(actor)s ha rimandato indietro il post “%(post)s”: %(reason)s"),
+    },
+    "post.scheduled": {
+        "en": ("A post is scheduled", "%(actor)s scheduled the post “%(post)s”."),
+        "it": ("Un post è programmato", "%(actor)s ha programmato il post “%(post)s”."),
+    },
+    "post.comment": {
+        "en": ("New comment on a post", "%(actor)s commented on the post “%(post)s”."),
+        "it": ("Nuovo commento su un post", "%(actor)s ha commentato il post “%(post)s”."),
+    },
 }
+ONE_CLICK = {
+    "en": "Approve or reject with one click (the link works once, for this version of the post): %(link)s",
+    "it": "Approva o rifiuta con un clic (il link vale una volta, per questa versione del post): %(link)s",
+}
+PARAMS = ("handle", "network", "reason", "client", "accounts", "post", "actor")
 
 
 def render(kind: str, params: dict, locale: str | None) -> tuple[str, str]:
@@ -26,5 +58,5 @@ def render(kind: str, params: dict, locale: str | None) -> tuple[str, str]:
     if texts is None:
         return kind, kind
     subject, sentence = texts.get(locale or "en", texts["en"])
-    safe = {key: params.get(key, "") for key in ("handle", "network", "reason", "client", "accounts")}
+    safe = {key: params.get(key, "") for key in PARAMS}
     return subject % safe, sentence % safe

@@ -9,7 +9,7 @@ from tenants.models import Membership, Notification, User, utcnow
 from tenants.permissions import Role
 from tenants.services import mail
 from tenants.services.access import visible_client_ids
-from tenants.services.notification_texts import render
+from tenants.services.notification_texts import ONE_CLICK, render
 from tenants.settings import Settings
 
 
@@ -115,14 +115,25 @@ def mark_all_read(*, session: Session, agency_id: int, user_id: int) -> None:
 
 
 def email_notifications(
-    *, session: Session, settings: Settings, items: list[Notification], base_url: str
+    *,
+    session: Session,
+    settings: Settings,
+    items: list[Notification],
+    base_url: str,
+    one_click: dict[int, str] | None = None,
 ) -> list[int]:
-    """Put one email per notification in the outbox, in each reader's language; returns the message ids."""
+    """Put one email per notification in the outbox, in each reader's language; returns the message ids.
+
+    `one_click` maps a reader's user id to a no-login link (approval links) added to their email only.
+    """
     ids = []
     for item in items:
         user = session.get(User, item.user_id)
         subject, sentence = render(item.kind, item.params or {}, user.locale)
         link = f"\n\n{base_url}{item.link}" if item.link else ""
+        if one_click and user.id in one_click:
+            text = ONE_CLICK.get(user.locale or "en", ONE_CLICK["en"])
+            link += "\n\n" + text % {"link": one_click[user.id]}
         message = mail.compose(
             session=session,
             settings=settings,

@@ -23,11 +23,15 @@ _CODES = {
 }
 
 
-def api_error(status: int, code: str, message: str, *, field: str | None = None) -> Response:
+def api_error(
+    status: int, code: str, message: str, *, field: str | None = None, details: dict | None = None
+) -> Response:
     """A JSON error response."""
     body: dict[str, object] = {"code": code, "message": message}
     if field:
         body["field"] = field
+    if details:
+        body["details"] = details
     response = jsonify({"error": body})
     response.status_code = status
     return response
@@ -47,4 +51,4 @@ def http_error_json(exc: HTTPException) -> Response:
 
 def domain_error_json(exc: DomainError) -> Response:
     """A service error as JSON (English message; the field says what to fix)."""
-    return api_error(exc.status, exc.code, str(exc), field=exc.field)
+    return api_error(exc.status, exc.code, str(exc), field=exc.field, details=exc.details)

@@ -1,0 +1,269 @@
+"""Pre-publish checks of a whole post: each variant's text and media, plus what needs the calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenants.checks import CheckContext, Finding, run_checks
+from tenants.checks.engine import make_finding
+from tenants.errors import N_
+from tenants.models import Client, CommunicationPlan, Post, PostTarget, SocialAccount
+from tenants.models.base import utcnow
+from tenants.networks import NETWORKS, text_length
+from tenants.services import plans
+
+MIX_WINDOW = timedelta(days=14)
+DUPLICATE_WINDOW = timedelta(days=30)
+# Fewer posts than this around a date say nothing about the mix.
+MIX_MIN_POSTS = 4
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One variant to check: the network, its text, its media, and the account (when saved)."""
+
+    network: str
+    text: str
+    media_count: int = 0
+    account_id: int | None = None
+    text_limit: int | None = None
+
+
+def _promotional_keys(plan: CommunicationPlan | None) -> tuple[set[str], float | None]:
+    pillars = plan.data.get("pillars", []) if plan else []
+    keys = {p["key"] for p in pillars if "promo" in p["key"]}
+    target = sum(p["target_share"] for p in pillars if p["key"] in keys) if keys else None
+    return keys, target
+
+
+def mix_findings(
+    *,
+    session: Session,
+    client: Client,
+    plan: CommunicationPlan | None,
+    post: Post | None,
+    pillar: str | None,
+    moment: datetime | None,
+    context: CheckContext,
+) -> list[Finding]:
+    """Warn when promotional posts in the weeks around the date exceed the plan's share."""
+    keys, target = _promotional_keys(plan)
+    if not keys or target is None:
+        return []
+    moment = moment or utcnow()
+    query = select(Post.id, Post.pillar).where(
+        Post.agency_id == client.agency_id,
+        Post.client_id == client.id,
+        Post.scheduled_at >= moment - MIX_WINDOW,
+        Post.scheduled_at < moment + MIX_WINDOW,
+    )
+    around = {row.id: row.pillar for row in session.execute(query)}
+    if post is not None and post.id:
+        around.pop(post.id, None)
+    pillars = [*around.values(), pillar]
+    if len(pillars) < MIX_MIN_POSTS:
+        return []
+    share = 100 * sum(1 for p in pillars if p in keys) / len(pillars)
+    if share <= target:
+        return []
+    return [
+        make_finding(
+            context,
+            "mix",
+            N_(
+                "Promotional posts would be %(share)s%% of the posts in the four weeks around this date; "
+                "the plan aims at %(target)s%%."
+            ),
+            share=round(share),
+            target=round(target),
+        )
+    ]
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def duplicate_findings(
+    *,
+    session: Session,
+    client: Client,
+    post: Post | None,
+    variant: Variant,
+    moment: datetime | None,
+    context: CheckContext,
+) -> list[Finding]:
+    """Warn when the same text is planned or posted on the same account within a month."""
+    if variant.account_id is None or not variant.text.strip():
+        return []
+    moment = moment or utcnow()
+    query = (
+        select(PostTarget.text, Post.scheduled_at)
+        .join(Post, Post.id == PostTarget.post_id)
+        .where(
+            PostTarget.agency_id == client.agency_id,
+            PostTarget.client_id == client.id,
+            PostTarget.account_id == variant.account_id,
+            Post.scheduled_at >= moment - DUPLICATE_WINDOW,
+            Post.scheduled_at < moment + DUPLICATE_WINDOW,
+        )
+    )
+    if post is not None and post.id:
+        query = query.where(Post.id != post.id)
+    wanted = _normalised(variant.text)
+    for text, when in session.execute(query):
+        if _normalised(text) == wanted:
+            return [
+                make_finding(
+                    context,
+                    "duplicate",
+                    N_("The same text is already planned on this account for %(date)s."),
+                    date=when.strftime("%Y-%m-%d"),
+                )
+            ]
+    return []
+
+
+def channel_findings(plan: CommunicationPlan | None, context: CheckContext) -> list[Finding]:
+    """Warn when the plan lists channels and this network is not one of them."""
+    channels = [c["network"] for c in (plan.data.get("channels", []) if plan else [])]
+    if not channels or context.network in channels:
+        return []
+    return [
+        make_finding(
+            context,
+            "channel",
+            N_("%(network)s is not one of the channels in this client's plan."),
+            network=NETWORKS[context.network].name,
+        )
+    ]
+
+
+def finding_as_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as stored with the post and returned by the API."""
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "message": finding.message,
+        "text": finding.message % finding.params,
+        "params": finding.params,
+        "spans": [list(span) for span in finding.spans],
+        "suggestions": list(finding.suggestions),
+    }
+
+
+def check_variants(
+    *,
+    session: Session,
+    client: Client,
+    variants: Sequence[Variant],
+    post: Post | None = None,
+    pillar: str | None = None,
+    moment: datetime | None = None,
+    suggest: bool = True,
+    overrides: Sequence[dict] = (),
+) -> dict[str, Any]:
+    """Every finding per variant, and whether any blocking one is left without a manager's override."""
+    plan = plans.current_plan(session=session, agency_id=client.agency_id, client_id=client.id)
+    results = []
+    for variant in variants:
+        context = plans.check_context(
+            plan,
+            network=variant.network,
+            client_locale=client.locale,
+            media_count=variant.media_count,
+            severities=dict(client.check_severities or {}),
+            extra_offensive=tuple(client.extra_offensive or ()),
+            text_limit=variant.text_limit,
+            suggest=suggest,
+        )
+        findings = run_checks(variant.text, context)
+        findings += channel_findings(plan, context)
+        findings += duplicate_findings(
+            session=session, client=client, post=post, variant=variant, moment=moment, context=context
+        )
+        results.append(
+            {
+                "network": variant.network,
+                "account_id": variant.account_id,
+                "length": text_length(variant.network, variant.text),
+                "limit": variant.text_limit or NETWORKS[variant.network].text_limit,
+                "findings": [finding_as_dict(f) for f in findings],
+            }
+        )
+    # The mix is a property of the post, not of one variant: reported once.
+    mix_context = CheckContext(
+        network=variants[0].network if variants else "x", severities=dict(client.check_severities or {})
+    )
+    post_findings = [
+        finding_as_dict(f)
+        for f in mix_findings(
+            session=session,
+            client=client,
+            plan=plan,
+            post=post,
+            pillar=pillar,
+            moment=moment,
+            context=mix_context,
+        )
+    ]
+    overridden = {(o["code"], o.get("network")) for o in overrides}
+    blocking = [
+        {"code": f["code"], "network": r["network"]}
+        for r in results
+        for f in r["findings"]
+        if f["severity"] == "blocking" and (f["code"], r["network"]) not in overridden
+    ]
+    return {
+        "checked_at": utcnow().isoformat(),
+        "blocking": bool(blocking),
+        "unresolved": blocking,
+        "post_findings": post_findings,
+        "results": results,
+    }
+
+
+def variants_of(post: Post, accounts: dict[int, SocialAccount]) -> list[Variant]:
+    """The variants of a saved post, one per target."""
+    return [
+        Variant(
+            network=t.network,
+            text=t.text,
+            media_count=len(t.media_ids or []),
+            account_id=t.account_id,
+            text_limit=(accounts[t.account_id].extra or {}).get("max_characters")
+            if t.account_id in accounts
+            else None,
+        )
+        for t in post.targets
+    ]
+
+
+def check_post(*, session: Session, client: Client, post: Post, suggest: bool = True) -> dict[str, Any]:
+    """Run every check on a saved post and store the results with it."""
+    accounts = {
+        a.id: a
+        for a in session.scalars(
+            select(SocialAccount).where(
+                SocialAccount.client_id == client.id,
+                SocialAccount.id.in_([t.account_id for t in post.targets]),
+            )
+        )
+    }
+    post.checks = check_variants(
+        session=session,
+        client=client,
+        variants=variants_of(post, accounts),
+        post=post,
+        pillar=post.pillar,
+        moment=post.scheduled_at,
+        suggest=suggest,
+        overrides=post.overrides or (),
+    )
+    return post.checks
