@@ -24,7 +24,15 @@ from tenants.models import (
     membership_clients,
 )
 from tenants.permissions import CLIENT_ROLES, ROLE_PERMISSIONS, STAFF_ROLES
-from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, api_token, login, member
+from tests.factories import (
+    AgencyFactory,
+    ClientFactory,
+    SocialAccountFactory,
+    api_token,
+    draft_post,
+    login,
+    member,
+)
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -95,6 +103,7 @@ def world(session) -> World:
     )
     session.add(victim_link)
     session.commit()
+    victim_post = draft_post(victim, owner, [victim_account], "Victim Client Zeta secret launch")
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -111,6 +120,7 @@ def world(session) -> World:
             "link_id": victim_link.id,
             "key": "not-a-real-pending-key",
             "network": "mastodon",
+            "post_id": victim_post.id,
         },
         members_by_role=by_role,
     )

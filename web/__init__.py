@@ -134,6 +134,7 @@ def _security_headers(response):
 
 
 def _register_blueprints(app: Flask) -> None:
+    import web.api.posts  # noqa: F401 - adds the post endpoints to the API blueprint
     from web.api.views import bp as api_bp
     from web.errors import register_error_handlers
     from web.health import bp as health_bp

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tenants.checks import CheckContext, run_checks
+from tenants.checks import CheckContext
 from tenants.db import flush_or_conflict
 from tenants.errors import N_, Invalid
 from tenants.models import CommunicationPlan, Membership, User
-from tenants.networks import NETWORKS, text_length
+from tenants.networks import NETWORKS
 from tenants.permissions import Perm
 from tenants.services import audit
 from tenants.services.access import get_visible_client, require
@@ -228,38 +228,3 @@ def check_context(
 def plan_as_dict(plan: CommunicationPlan) -> dict[str, Any]:
     """The public JSON shape of a plan version."""
     return {"version": plan.version, "created_at": plan.created_at.isoformat(), **plan.data}
-
-
-def check_variants(*, plan: CommunicationPlan | None, client_locale: str, variants: Any) -> dict[str, Any]:
-    """Run the checks on each {network, text, media_count} variant under the plan (the API's answer)."""
-    if not isinstance(variants, list) or not variants or len(variants) > 20:
-        raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
-    results = []
-    for variant in variants:
-        if not isinstance(variant, dict) or variant.get("network") not in NETWORKS:
-            raise Invalid(N_("Unknown network in the plan's channels."), field="variants")
-        network, text, media = variant["network"], variant.get("text", ""), variant.get("media_count", 0)
-        if not isinstance(text, str) or len(text) > 100_000 or not isinstance(media, int) or media < 0:
-            raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
-        context = check_context(plan, network=network, client_locale=client_locale, media_count=media)
-        findings = [
-            {
-                "code": f.code,
-                "severity": f.severity,
-                "message": f.message % f.params,
-                "params": f.params,
-                "spans": [list(span) for span in f.spans],
-                "suggestions": list(f.suggestions),
-            }
-            for f in run_checks(text, context)
-        ]
-        results.append(
-            {
-                "network": network,
-                "length": text_length(network, text),
-                "limit": NETWORKS[network].text_limit,
-                "findings": findings,
-            }
-        )
-    blocking = any(f["severity"] == "blocking" for r in results for f in r["findings"])
-    return {"blocking": blocking, "results": results}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tenants.checks import CheckContext, Finding, run_checks
 from tenants.checks.engine import make_finding
-from tenants.errors import N_
+from tenants.errors import N_, Invalid
 from tenants.models import Client, CommunicationPlan, Post, PostTarget, SocialAccount
 from tenants.models.base import utcnow
 from tenants.networks import NETWORKS, text_length
@@ -150,12 +150,30 @@ def finding_as_dict(finding: Finding) -> dict[str, Any]:
     return {
         "code": finding.code,
         "severity": finding.severity,
-        "message": finding.message,
-        "text": finding.message % finding.params,
+        "message": finding.message % finding.params,
+        # The untranslated message with its placeholders: the web shows it in the reader's language.
+        "template": finding.message,
         "params": finding.params,
         "spans": [list(span) for span in finding.spans],
         "suggestions": list(finding.suggestions),
     }
+
+
+def variants_from_json(items: Any) -> list[Variant]:
+    """Variants from an API body: a list of {network, text, media_count?, account_id?}."""
+    if not isinstance(items, list) or not items or len(items) > 30:
+        raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
+    variants = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("network") not in NETWORKS:
+            raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
+        text, media, account = item.get("text", ""), item.get("media_count", 0), item.get("account_id")
+        if not isinstance(text, str) or len(text) > 100_000 or type(media) is not int or media < 0:
+            raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
+        if account is not None and type(account) is not int:
+            raise Invalid(N_("Send 'variants': a list of {network, text, media_count}."), field="variants")
+        variants.append(Variant(network=item["network"], text=text, media_count=media, account_id=account))
+    return variants
 
 
 def check_variants(

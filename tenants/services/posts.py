@@ -109,7 +109,7 @@ def _plan_choice(plan: CommunicationPlan | None, value: Any, kind: str) -> str |
     return value
 
 
-def _scheduled_at(data: Mapping[str, Any], client: Client) -> datetime | None:
+def parse_moment(data: Mapping[str, Any], client: Client) -> datetime | None:
     """The planned moment from 'scheduled_at' (ISO with offset) or 'scheduled_local' (client's wall clock)."""
     if data.get("scheduled_local"):
         local = local_time.parse_local(data["scheduled_local"], field="scheduled_local")
@@ -210,7 +210,7 @@ def apply_changes(*, session: Session, client: Client, post: Post, data: Mapping
     if "targets" in data:
         _apply_targets(session, client, post, data["targets"])
     if "scheduled_at" in data or "scheduled_local" in data:
-        post.scheduled_at = _scheduled_at(data, client)
+        post.scheduled_at = parse_moment(data, client)
     _follow_base(post)
     return before is not None and before != _snapshot(post)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.api.openapi_posts import post_paths, post_schemas
+
 _ERROR = {"$ref": "#/components/responses/Error"}
 _CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _CLIENT_FIELDS: dict[str, Any] = {
@@ -29,8 +31,9 @@ def openapi_document() -> dict[str, Any]:
     document = _base_document()
     document["paths"].update(_account_paths())
     document["paths"].update(_plan_paths())
-    document["paths"].update(_validate_paths())
+    document["paths"].update(post_paths())
     document["components"]["schemas"].update(_account_schemas())
+    document["components"]["schemas"].update(post_schemas())
     return document
 
 
@@ -136,77 +139,6 @@ def _plan_paths() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": plan}}},
                 "responses": {
                     "200": _json(plan, "Saved"),
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "404": _ERROR,
-                    "415": _ERROR,
-                    "422": _ERROR,
-                },
-            },
-        }
-    }
-
-
-def _validate_paths() -> dict[str, Any]:
-    finding = {
-        "type": "object",
-        "properties": {
-            "code": {
-                "type": "string",
-                "enum": ["length", "hashtags", "media", "offensive", "forbidden", "spelling", "link"],
-            },
-            "severity": {"type": "string", "enum": ["warning", "blocking"]},
-            "message": {"type": "string"},
-            "params": {"type": "object"},
-            "spans": {"type": "array", "items": {"type": "array"}},
-            "suggestions": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    validation = {
-        "type": "object",
-        "properties": {
-            "blocking": {"type": "boolean"},
-            "results": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "network": {"type": "string"},
-                        "length": {"type": "integer"},
-                        "limit": {"type": "integer"},
-                        "findings": {"type": "array", "items": finding},
-                    },
-                },
-            },
-        },
-    }
-    variants = {
-        "type": "object",
-        "required": ["variants"],
-        "properties": {
-            "variants": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["network", "text"],
-                    "properties": {
-                        "network": {"type": "string"},
-                        "text": {"type": "string"},
-                        "media_count": {"type": "integer"},
-                    },
-                },
-            }
-        },
-    }
-    return {
-        "/clients/{client_id}/posts/validate": {
-            "parameters": [_CLIENT_ID],
-            "post": {
-                "summary": "Run the pre-publish checks on post variants (saves nothing)",
-                "operationId": "validatePost",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": variants}}},
-                "responses": {
-                    "200": _json(validation, "Findings per variant"),
                     "400": _ERROR,
                     "401": _ERROR,
                     "404": _ERROR,

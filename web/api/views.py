@@ -264,14 +264,3 @@ def put_plan(client_id: int) -> Response:
     )
     db().commit()
     return jsonify(plans.plan_as_dict(plan))
-
-
-@bp.post("/clients/<int:client_id>/posts/validate")
-@token_required
-def validate_post(client_id: int) -> Response:
-    """Run the pre-publish checks on variants of a post; nothing is saved."""
-    client = _agency_client(client_id)
-    plan = plans.current_plan(session=db(), agency_id=client.agency_id, client_id=client.id)
-    return jsonify(
-        plans.check_variants(plan=plan, client_locale=client.locale, variants=_json_body().get("variants"))
-    )
