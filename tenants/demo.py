@@ -1,4 +1,4 @@
-"""Demo data for `make run`: one agency, its owner, and one client."""
+"""Demo data for `make run`: one agency, its owner, one client with a plan and a client approver."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenants.models import Agency, Membership
+from tenants.models import Agency, Membership, User
 from tenants.services.agencies import create_agency
 from tenants.services.clients import create_client
 from tenants.services.plans import save_plan
@@ -14,6 +14,7 @@ from tenants.services.plans import save_plan
 DEMO_EMAIL = "demo@cadenza.example"
 DEMO_PASSWORD = "cadenza-demo"
 DEMO_CLIENT_SLUG = "trattoria-da-mario"
+DEMO_APPROVER_EMAIL = "mario@trattoria.example"
 DEMO_PLAN = {
     "objectives": ["Più prenotazioni a pranzo nei giorni feriali", "Far conoscere il nuovo menù vegetariano"],
     "personas": [
@@ -88,6 +89,13 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
             "brand_color": "#c92a2a",
         },
     )
+    client.approval_workflow = "client"
+    approver = User(
+        email=DEMO_APPROVER_EMAIL, name="Mario Rossi", password_hash=hasher.hash(DEMO_PASSWORD), locale="it"
+    )
+    session.add(approver)
+    session.flush()
+    session.add(Membership(user_id=approver.id, agency_id=agency.id, role="approver", client_id=client.id))
     save_plan(
         session=session,
         agency_id=agency.id,

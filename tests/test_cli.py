@@ -68,7 +68,8 @@ def test_every_server_command_takes_host_and_port(cli_env):
 def test_demo_accounts_connect_through_the_sandbox_once(cli_env, sandbox, session):
     from sqlalchemy import select
 
-    from tenants.models import SocialAccount
+    from tenants.demo_calendar import DEMO_POSTS
+    from tenants.models import Post, SocialAccount
 
     env = {**cli_env, "CADENZA_SANDBOX_URL": sandbox.url}
     cadenza(env, "seed-demo")
@@ -77,6 +78,9 @@ def test_demo_accounts_connect_through_the_sandbox_once(cli_env, sandbox, sessio
     networks = set(session.scalars(select(SocialAccount.network)).all())
     assert {"mastodon", "x", "bluesky", "linkedin"} <= networks
     assert "already connected" in cadenza(env, "seed-demo-accounts").stdout
+    statuses = session.scalars(select(Post.status)).all()
+    assert {"draft", "in_review", "awaiting_client", "approved", "scheduled"} <= set(statuses)
+    assert len(statuses) == len(DEMO_POSTS)  # seeded once, not again on the second run
 
 
 def test_rotate_keys_re_encrypts_under_the_new_key(cli_env, sandbox, session):

@@ -10,6 +10,7 @@ from sandbox.consent import authorize
 from tenants.crypto import TokenCipher
 from tenants.db import make_engine, make_session_factory
 from tenants.demo import DEMO_CLIENT_SLUG
+from tenants.demo_calendar import seed_demo_calendar
 from tenants.models import Client
 from tenants.services import social_accounts
 from tenants.services.social_accounts import GrantedAccount
@@ -123,6 +124,8 @@ def connect_demo_accounts(settings: Settings) -> list[str]:
             connected.append(f"bluesky:{account.handle}")
         except (ConnectorError, ImportError) as exc:
             log.warning("demo bluesky account not connected: %s", exc)
+        session.flush()
+        seed_demo_calendar(session=session, client=client)
         session.commit()
     engine.dispose()
     return connected
