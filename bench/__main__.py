@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from bench import checks_quality
+from bench import checks_quality, composer_latency
 
 
 def main() -> None:
     """Run the benchmarks in order."""
-    for module in (checks_quality,):
+    for module in (checks_quality, composer_latency):
         print(json.dumps(module.run(), ensure_ascii=False))
 
 

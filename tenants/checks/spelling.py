@@ -73,6 +73,8 @@ def misspelled(words: list[Word], *, text: str, language: str, ignore: frozenset
     return flagged
 
 
+# Hunspell takes up to a second per suggestion; the same typo shows up in every variant of a post.
+@lru_cache(maxsize=4096)
 def suggestions(language: str, word: str, limit: int = 3) -> tuple[str, ...]:
     """A few corrections for a misspelled word."""
     return tuple(list(_dictionary(DICTIONARIES[language][0]).suggest(word))[:limit])
