@@ -15,6 +15,7 @@ DEFAULT_SEVERITY = {
     "length": "blocking",
     "hashtags": "blocking",
     "media": "blocking",
+    "media_alt": "warning",
     "offensive": "blocking",
     "forbidden": "blocking",
     "spelling": "warning",
@@ -55,9 +56,10 @@ class Finding:
         return self.severity == "blocking"
 
 
-def _finding(
+def make_finding(
     context: CheckContext, code: str, message: str, *, spans=(), suggestions=(), **params
 ) -> Finding:
+    """A finding of this code, with the severity the client's settings give it."""
     severity = context.severities.get(code, DEFAULT_SEVERITY[code])
     return Finding(
         code=code,
@@ -87,7 +89,7 @@ def _length_and_media(text: str, context: CheckContext) -> list[Finding]:
     length = text_length(context.network, text)
     if length > limit:
         found.append(
-            _finding(
+            make_finding(
                 context,
                 "length",
                 N_("%(network)s allows %(limit)s characters; this text has %(length)s."),
@@ -98,7 +100,7 @@ def _length_and_media(text: str, context: CheckContext) -> list[Finding]:
         )
     if spec.hashtag_limit is not None and len(tokens.hashtags(text)) > spec.hashtag_limit:
         found.append(
-            _finding(
+            make_finding(
                 context,
                 "hashtags",
                 N_("%(network)s allows at most %(limit)s hashtags."),
@@ -108,7 +110,7 @@ def _length_and_media(text: str, context: CheckContext) -> list[Finding]:
         )
     if context.media_count > spec.max_images:
         found.append(
-            _finding(
+            make_finding(
                 context,
                 "media",
                 N_("%(network)s takes at most %(limit)s images."),
@@ -118,7 +120,7 @@ def _length_and_media(text: str, context: CheckContext) -> list[Finding]:
         )
     if "requires_media" in spec.capabilities and context.media_count == 0:
         found.append(
-            _finding(
+            make_finding(
                 context, "media", N_("%(network)s posts need at least one image or video."), network=spec.name
             )
         )
@@ -131,7 +133,7 @@ def _offensive(words: list[tokens.Word], context: CheckContext) -> list[Finding]
     if not hits:
         return []
     return [
-        _finding(
+        make_finding(
             context,
             "offensive",
             N_("Offensive or vulgar words: %(words)s."),
@@ -148,7 +150,7 @@ def _forbidden(text: str, words: list[tokens.Word], context: CheckContext) -> li
     if not hits:
         return []
     return [
-        _finding(
+        make_finding(
             context,
             "forbidden",
             N_("Words this client does not want: %(words)s."),
@@ -170,7 +172,7 @@ def _links(text: str, context: CheckContext) -> list[Finding]:
             or host.endswith(".")
         ):
             found.append(
-                _finding(
+                make_finding(
                     context, "link", N_("This link looks broken: %(url)s"), spans=[(start, end)], url=url
                 )
             )
@@ -181,7 +183,7 @@ def _spelling(text: str, words: list[tokens.Word], context: CheckContext) -> lis
     language = spelling.detect_language(words, context.client_locale)
     ignore = frozenset(w.lower for brand in context.brand_words for w in tokens.words(brand))
     return [
-        _finding(
+        make_finding(
             context,
             "spelling",
             N_("Possible spelling mistake: %(word)s."),

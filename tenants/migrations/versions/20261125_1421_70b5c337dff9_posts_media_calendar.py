@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "70b5c337dff9"
 down_revision = "322908f6af0a"
 branch_labels = None
