@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenants.checks.engine import DEFAULT_SEVERITY
+from web.api.openapi_media import MEDIA_SCHEMA, media_paths
+
 _ERROR = {"$ref": "#/components/responses/Error"}
 _CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _CLIENT_FIELDS: dict[str, Any] = {
@@ -30,7 +33,9 @@ def openapi_document() -> dict[str, Any]:
     document["paths"].update(_account_paths())
     document["paths"].update(_plan_paths())
     document["paths"].update(_validate_paths())
+    document["paths"].update(media_paths())
     document["components"]["schemas"].update(_account_schemas())
+    document["components"]["schemas"]["Media"] = MEDIA_SCHEMA
     return document
 
 
@@ -153,7 +158,7 @@ def _validate_paths() -> dict[str, Any]:
         "properties": {
             "code": {
                 "type": "string",
-                "enum": ["length", "hashtags", "media", "offensive", "forbidden", "spelling", "link"],
+                "enum": list(DEFAULT_SEVERITY),
             },
             "severity": {"type": "string", "enum": ["warning", "blocking"]},
             "message": {"type": "string"},
