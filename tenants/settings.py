@@ -67,6 +67,10 @@ class Settings:
     session_cookie_secure: bool = False
     login_rate_limit: str = "10 per minute"
     max_request_bytes: int = 1024 * 1024
+    # The body limit of media uploads only; every other request keeps max_request_bytes.
+    max_upload_bytes: int = 200 * 1024 * 1024
+    # Where the media library keeps its files; None means <instance_path>/media.
+    media_path: Path = None  # type: ignore[assignment]
     embedded_redis_port: int = 6390
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
@@ -81,6 +85,10 @@ class Settings:
     # Per network: (client_id, client_secret) of the agency app, from CADENZA_<NETWORK>_CLIENT_ID/SECRET.
     network_apps: dict[str, tuple[str, str]] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+
+    def __post_init__(self) -> None:
+        if self.media_path is None:
+            object.__setattr__(self, "media_path", Path(self.instance_path) / "media")
 
     @property
     def uses_embedded_redis(self) -> bool:
@@ -139,6 +147,8 @@ class Settings:
             session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")),
             login_rate_limit=env.get("CADENZA_LOGIN_RATE_LIMIT") or "10 per minute",
             max_request_bytes=int(env.get("CADENZA_MAX_REQUEST_BYTES") or 1024 * 1024),
+            max_upload_bytes=int(env.get("CADENZA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
+            media_path=Path(env["CADENZA_MEDIA_PATH"]).resolve() if env.get("CADENZA_MEDIA_PATH") else None,
             embedded_redis_port=int(env.get("CADENZA_EMBEDDED_REDIS_PORT") or 6390),
             argon2_memory_kib=int(env.get("CADENZA_ARGON2_MEMORY_KIB") or 65536),
             argon2_time_cost=int(env.get("CADENZA_ARGON2_TIME_COST") or 3),

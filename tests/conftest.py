@@ -7,6 +7,7 @@ CADENZA_TEST_REDIS_URL (otherwise an embedded redis-server is started for the ru
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,7 @@ def redis_url() -> Iterator[str]:
 def base_settings(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         instance_path=tmp_path_factory.mktemp("instance"),
+        media_path=tmp_path_factory.mktemp("media"),
         database_url=database_url,
         redis_url=redis_url,
         secret_key="test-secret-key-not-for-production",
@@ -116,8 +118,9 @@ def _empty_tables(engine) -> None:
 
 @pytest.fixture
 def settings(migrated: Settings, engine) -> Iterator[Settings]:
-    """Settings of a clean database and a clean Redis database."""
+    """Settings of a clean database, a clean Redis database and an empty media folder."""
     _empty_tables(engine)
+    shutil.rmtree(migrated.media_path, ignore_errors=True)
     Redis.from_url(migrated.redis_url).flushdb()
     yield migrated
 
@@ -130,6 +133,7 @@ def settings_environ(settings: Settings) -> dict[str, str]:
         "SECRET_KEY": settings.secret_key,
         "TOKEN_ENCRYPTION_KEYS": ",".join(settings.token_keys),
         "CADENZA_INSTANCE_PATH": str(settings.instance_path),
+        "CADENZA_MEDIA_PATH": str(settings.media_path),
         "CADENZA_ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
         "CADENZA_ARGON2_TIME_COST": str(settings.argon2_time_cost),
     }

@@ -17,6 +17,7 @@ from tenants.models import (
     AuditEntry,
     Client,
     Invitation,
+    MediaAsset,
     Membership,
     OnboardingLink,
     OutboxMessage,
@@ -102,6 +103,18 @@ def world(session) -> World:
         expires_at=owner.created_at.replace(year=2100),
     )
     session.add(victim_link)
+    victim_media = MediaAsset(
+        agency_id=agency.id,
+        client_id=victim.id,
+        kind="image",
+        mime="image/png",
+        size_bytes=10,
+        sha256="2" * 64,
+        storage_key=f"{agency.id}/{victim.id}/victim.png",
+        thumb_key=f"{agency.id}/{victim.id}/victim_thumb.png",
+        original_name="Victim Client Zeta secret.png",
+    )
+    session.add(victim_media)
     session.commit()
     victim_post = draft_post(victim, owner, [victim_account], "Victim Client Zeta secret launch")
     return World(
@@ -121,6 +134,7 @@ def world(session) -> World:
             "key": "not-a-real-pending-key",
             "network": "mastodon",
             "post_id": victim_post.id,
+            "media_id": victim_media.id,
         },
         members_by_role=by_role,
     )
@@ -189,6 +203,12 @@ def _snapshot(session, agency_id: int):
                 select(OnboardingLink)
                 .where(OnboardingLink.agency_id == agency_id)
                 .order_by(OnboardingLink.id)
+            )
+        ],
+        [
+            (m.client_id, m.alt_text, m.deleted_at)
+            for m in session.scalars(
+                select(MediaAsset).where(MediaAsset.agency_id == agency_id).order_by(MediaAsset.id)
             )
         ],
     )

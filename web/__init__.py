@@ -65,7 +65,10 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
 def _init_extensions(app: Flask) -> None:
     from web.i18n import select_locale, select_timezone
     from web.tenancy import can, load_membership
+    from web.uploads import allow_large_uploads
 
+    # Before CSRF protection, which parses the form (and so enforces the body limit) in its own hook.
+    app.before_request(allow_large_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -141,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.accounts import bp as accounts_bp
     from web.views.agency import bp as agency_bp
     from web.views.auth import bp as auth_bp
+    from web.views.media import bp as media_bp
     from web.views.oauth import bp as oauth_bp
     from web.views.onboarding_public import bp as onboarding_bp
     from web.views.plan import bp as plan_bp
@@ -153,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
         workspace_bp,
         accounts_bp,
         plan_bp,
+        media_bp,
         oauth_bp,
         onboarding_bp,
         api_bp,

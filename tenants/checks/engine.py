@@ -15,6 +15,7 @@ DEFAULT_SEVERITY = {
     "length": "blocking",
     "hashtags": "blocking",
     "media": "blocking",
+    "media_alt": "warning",
     "offensive": "blocking",
     "forbidden": "blocking",
     "spelling": "warning",

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from tenants.checks import CheckContext, Finding, run_checks
 from tenants.checks.engine import make_finding
+from tenants.checks.media import MediaLike, media_findings
 from tenants.errors import N_, Invalid
-from tenants.models import Client, CommunicationPlan, Post, PostTarget, SocialAccount
+from tenants.models import Client, CommunicationPlan, MediaAsset, Post, PostTarget, SocialAccount
 from tenants.models.base import utcnow
 from tenants.networks import NETWORKS, text_length
 from tenants.services import plans
@@ -33,6 +34,7 @@ class Variant:
     media_count: int = 0
     account_id: int | None = None
     text_limit: int | None = None
+    media: tuple[MediaLike, ...] = ()
 
 
 def _promotional_keys(plan: CommunicationPlan | None) -> tuple[set[str], float | None]:
@@ -202,6 +204,10 @@ def check_variants(
             suggest=suggest,
         )
         findings = run_checks(variant.text, context)
+        if variant.media:
+            # The library knows each file: its type and size findings replace the bare count.
+            findings = [f for f in findings if f.code != "media"]
+            findings += media_findings(variant.media, variant.network, severities=context.severities)
         findings += channel_findings(plan, context)
         findings += duplicate_findings(
             session=session, client=client, post=post, variant=variant, moment=moment, context=context
@@ -247,13 +253,17 @@ def check_variants(
     }
 
 
-def variants_of(post: Post, accounts: dict[int, SocialAccount]) -> list[Variant]:
+def variants_of(
+    post: Post, accounts: dict[int, SocialAccount], assets: dict[int, MediaAsset] | None = None
+) -> list[Variant]:
     """The variants of a saved post, one per target."""
+    assets = assets or {}
     return [
         Variant(
             network=t.network,
             text=t.text,
             media_count=len(t.media_ids or []),
+            media=tuple(assets[i] for i in t.media_ids or [] if i in assets),
             account_id=t.account_id,
             text_limit=(accounts[t.account_id].extra or {}).get("max_characters")
             if t.account_id in accounts
@@ -274,10 +284,17 @@ def check_post(*, session: Session, client: Client, post: Post, suggest: bool = 
             )
         )
     }
+    media_ids = {i for t in post.targets for i in t.media_ids or []}
+    assets = {
+        a.id: a
+        for a in session.scalars(
+            select(MediaAsset).where(MediaAsset.client_id == client.id, MediaAsset.id.in_(media_ids))
+        )
+    }
     post.checks = check_variants(
         session=session,
         client=client,
-        variants=variants_of(post, accounts),
+        variants=variants_of(post, accounts, assets),
         post=post,
         pillar=post.pillar,
         moment=post.scheduled_at,

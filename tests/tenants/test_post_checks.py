@@ -107,3 +107,27 @@ def test_client_extra_offensive_words_are_flagged(session, setup):
     assert "offensive" in _codes(
         post_checks.check_post(session=session, client=client, post=post, suggest=False)
     )
+
+
+def test_library_media_are_checked_per_network(session, setup, settings):
+    from tenants.models import Agency
+    from tenants.services import media
+    from tests.media_samples import image_bytes
+
+    client, account, author = setup
+    agency_membership = membership_of(author, session.get(Agency, client.agency_id))
+    asset = media.store_upload(
+        session=session,
+        settings=settings,
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=agency_membership,
+        actor=author,
+        filename="menu.png",
+        data=image_bytes("PNG"),
+    )
+    post = draft_post(client, author, [account], "Il menù di oggi", scheduled_at=_at(3), media_ids=[asset.id])
+    result = post_checks.check_post(session=session, client=client, post=post, suggest=False)
+    media_findings = [f for r in result["results"] for f in r["findings"] if f["code"].startswith("media")]
+    assert {f["code"] for f in media_findings} == {"media", "media_alt"}
+    assert any("PNG" in f["message"] for f in media_findings)  # Instagram takes JPEG only

@@ -48,3 +48,17 @@ def test_database_url_normalisation():
     assert normalise_database_url("postgresql://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("postgresql+psycopg://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_media_path_and_upload_limit(tmp_path):
+    default = Settings.from_env({"CADENZA_INSTANCE_PATH": str(tmp_path)})
+    assert default.media_path == tmp_path.resolve() / "media"
+    assert default.max_upload_bytes == 200 * 1024 * 1024
+    custom = Settings.from_env(
+        {
+            "CADENZA_INSTANCE_PATH": str(tmp_path),
+            "CADENZA_MEDIA_PATH": str(tmp_path / "files"),
+            "CADENZA_MAX_UPLOAD_MB": "50",
+        }
+    )
+    assert custom.media_path == tmp_path.resolve() / "files" and custom.max_upload_bytes == 50 * 1024 * 1024

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.api.openapi_media import MEDIA_SCHEMA, media_paths
 from web.api.openapi_posts import post_paths, post_schemas
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -32,8 +33,10 @@ def openapi_document() -> dict[str, Any]:
     document["paths"].update(_account_paths())
     document["paths"].update(_plan_paths())
     document["paths"].update(post_paths())
+    document["paths"].update(media_paths())
     document["components"]["schemas"].update(_account_schemas())
     document["components"]["schemas"].update(post_schemas())
+    document["components"]["schemas"]["Media"] = MEDIA_SCHEMA
     return document
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tenants.errors import N_, Invalid, NotFound
 from tenants.models import Client, Membership, SocialAccount
 from tenants.networks import NETWORKS
-from tenants.services import clients, onboarding, plans, social_accounts
+from tenants.services import clients, media, onboarding, plans, social_accounts
 from tenants.services.access import api_membership
 from tenants.services.clients import client_as_dict
 from web.api.auth import token_required
@@ -19,6 +19,7 @@ from web.api.openapi import openapi_document
 from web.connect import revoke_at_network
 from web.context import db, settings
 from web.extensions import csrf
+from web.uploads import large_upload
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -264,3 +265,44 @@ def put_plan(client_id: int) -> Response:
     )
     db().commit()
     return jsonify(plans.plan_as_dict(plan))
+
+
+@bp.get("/clients/<int:client_id>/media")
+@token_required
+def list_media(client_id: int) -> Response:
+    client = _agency_client(client_id)
+    kind = request.args.get("kind")
+    assets = media.list_media(
+        session=db(),
+        agency_id=client.agency_id,
+        client_id=client.id,
+        kind=kind if kind in ("image", "video") else None,
+    )
+    return jsonify({"data": [media.media_as_dict(a) for a in assets]})
+
+
+@bp.post("/clients/<int:client_id>/media")
+@large_upload
+@token_required
+def upload_media(client_id: int) -> tuple[Response, int]:
+    """Add one file to the client's library: 201 when new, 200 when the same bytes were already there."""
+    client = _agency_client(client_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid(N_("Send the file as the multipart form field 'file'."), field="file")
+    data = upload.read()
+    ids = {"agency_id": client.agency_id, "client_id": client.id}
+    known = media.find_by_content(session=db(), sha256=media.content_hash(data), **ids)
+    asset = media.store_upload(
+        session=db(),
+        settings=settings(),
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+        filename=upload.filename,
+        data=data,
+        alt_text=request.form.get("alt_text", ""),
+        **ids,
+    )
+    db().commit()
+    return jsonify(media.media_as_dict(asset)), 200 if known is not None else 201
