@@ -2,7 +2,8 @@
 
 Columns (header row required, any order, case-insensitive): date (2026-05-04 or 04/05/2026), time
 (09:30, in the client's time zone), accounts (handles or network names of the client, separated by
-spaces), text, pillar, persona, dst_choice (earlier or later, only for a time that DST skips or repeats).
+spaces), text, pillar, persona, dst_choice (earlier or later, only for a time that DST skips or repeats);
+Italian headers (data, ora, account, testo, pilastro) work too.
 UTF-8 with or without BOM, or Windows-1252; ',' or ';' between cells (Italian Excel uses ';').
 """
 
@@ -31,6 +32,8 @@ PROGRESS_EVERY = 25
 COLUMNS = ("date", "time", "accounts", "text", "pillar", "persona", "dst_choice")
 REQUIRED = ("date", "time", "accounts", "text")
 FINISHED = ("done", "rejected", "failed")
+# Italian headers, as a team in Italy types them.
+HEADER_ALIASES = {"data": "date", "ora": "time", "account": "accounts", "testo": "text", "pilastro": "pillar"}
 _SPLIT = re.compile(r"[\s,;|]+")
 
 
@@ -54,6 +57,7 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if not records:
         return [], []
     header = [h.strip().lower().replace(" ", "_") for h in records[0]]
+    header = [HEADER_ALIASES.get(h, h) for h in header]
     rows = []
     for number, record in enumerate(records[1:], start=2):
         if any(cell.strip() for cell in record):
