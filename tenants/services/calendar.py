@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tenants.errors import N_, NotFound
-from tenants.models import Client, Membership, Post, PostTarget
+from tenants.models import DEFAULT_TIMEZONE, Client, Membership, Post, PostTarget
+from tenants.models.base import utcnow
 from tenants.models.posts import POST_STATUSES
 from tenants.networks import NETWORKS
 from tenants.permissions import is_client_role
@@ -46,6 +47,11 @@ class Period:
     def days(self) -> list[date]:
         """Every local day shown."""
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
+
+    @property
+    def focus_last(self) -> date:
+        """The last day in focus (the month's last day, or the week's Sunday)."""
+        return self.focus_end - timedelta(days=1)
 
     @property
     def weeks(self) -> list[list[date]]:
@@ -159,8 +165,12 @@ def entries(
     filters: Filters = Filters(),
     unscheduled: bool = False,
     limit: int = MAX_ENTRIES,
+    timezone: str | None = None,
 ) -> list[Entry]:
-    """Posts planned in [start, end) (or with no date) across the clients this member may see, by time."""
+    """Posts in [start, end) (or undated) across the clients this member may see, in each client's zone.
+
+    `timezone` shows every post in one zone instead (the agency-wide calendar has one grid for all).
+    """
     ids = visible_client_ids(session=session, membership=membership)
     if filters.client_id is not None:
         if filters.client_id not in ids:
@@ -190,7 +200,8 @@ def entries(
     result = []
     for post in posts:
         client = clients[post.client_id]
-        local = local_time.to_local(post.scheduled_at, client.timezone) if post.scheduled_at else None
+        zone = timezone or client.timezone
+        local = local_time.to_local(post.scheduled_at, zone) if post.scheduled_at else None
         networks = tuple(dict.fromkeys(t.network for t in post.targets))
         result.append(Entry(post=post, client=client, local=local, networks=networks))
     return result
@@ -302,3 +313,73 @@ def period_summary(
         for p in pillars
     ]
     return Summary(weeks=weeks, channels=channels, mix=mix, total=total, has_plan=plan is not None)
+
+
+@dataclass(frozen=True)
+class CalendarPage:
+    """Everything one calendar page shows, in one time zone."""
+
+    period: Period
+    timezone: str
+    today: date
+    days: dict[date, list[Entry]]
+    unscheduled: list[Entry]
+    dst: dict[date, str]
+    summary: Summary | None
+    pillars: list[dict[str, Any]]
+
+
+def parse_day(value: str | None, timezone: str) -> date:
+    """A day from 'YYYY-MM-DD', or today in the zone."""
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return local_time.to_local(utcnow(), timezone).date()
+
+
+def page_timezone(*, session: Session, membership: Membership, filters: Filters) -> str:
+    """The agency-wide grid's zone: the chosen client's, else the one most visible clients share."""
+    ids = visible_client_ids(session=session, membership=membership)
+    if filters.client_id in ids:
+        ids = [filters.client_id]
+    zones = Counter(session.scalars(select(Client.timezone).where(Client.id.in_(ids))))
+    return zones.most_common(1)[0][0] if zones else DEFAULT_TIMEZONE
+
+
+def calendar_page(
+    *,
+    session: Session,
+    membership: Membership,
+    view: str,
+    day: date,
+    filters: Filters,
+    timezone: str,
+    client: Client | None = None,
+) -> CalendarPage:
+    """A client's calendar page (with the plan panel), or the agency-wide one when no client is given."""
+    period = period_for(view, day)
+    if client is not None:
+        filters = Filters(client.id, filters.network, filters.pillar, filters.status)
+    start, end = utc_bounds(period.start, period.end, timezone)
+    common = {"session": session, "membership": membership, "filters": filters, "timezone": timezone}
+    summary, pillars = None, []
+    if client is not None:
+        summary = period_summary(
+            session=session,
+            client=client,
+            membership=membership,
+            start=period.focus_start,
+            end=period.focus_end,
+        )
+        plan = plans.current_plan(session=session, agency_id=client.agency_id, client_id=client.id)
+        pillars = list(plan.data.get("pillars", [])) if plan else []
+    return CalendarPage(
+        period=period,
+        timezone=timezone,
+        today=local_time.to_local(utcnow(), timezone).date(),
+        days=by_day(entries(start=start, end=end, **common)),
+        unscheduled=entries(unscheduled=True, limit=200, **common),
+        dst={d: change for d in period.days if (change := dst_change(d, timezone))},
+        summary=summary,
+        pillars=pillars,
+    )
