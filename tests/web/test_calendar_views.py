@@ -149,6 +149,16 @@ def test_viewers_cannot_move_and_other_clients_posts_are_not_found(app, session,
     assert session.get(Post, elsewhere.id).scheduled_at == elsewhere.scheduled_at
 
 
+def test_a_post_whose_publishing_started_cannot_be_moved(app, session, world):
+    _agency, client, insta, people = world
+    post = post_at(client, people["editor"], [insta], datetime(YEAR, 6, 2, 9, 0), status="scheduled")
+    post.targets[0].status = "publishing"
+    session.commit()
+    resp = _move(_web(app, people["editor"]), post.id, date=f"{YEAR}-06-03")
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "conflict"
+    assert "Publishing has started" in resp.get_json()["error"]["message"]
+
+
 def test_the_no_script_form_moves_and_offers_the_dst_choice_as_buttons(app, session, world):
     _agency, client, insta, people = world
     post = post_at(client, people["editor"], [insta], datetime(YEAR, 3, 20, 2, 30))

@@ -43,21 +43,20 @@
     dialog.showModal();
   }
 
-  function move(url, day, choice, csrf) {
-    post(url, { date: day, dst_choice: choice }, csrf).then(function (result) {
+  function move(root, url, day, choice) {
+    post(url, { date: day, dst_choice: choice }, root.dataset.csrf).then(function (result) {
       var error = result.data.error;
       if (result.status === 200) {
         window.location.reload();
       } else if (error && error.code === "time_choice_needed") {
-        askForTime(error, function (picked) { move(url, day, picked, csrf); });
+        askForTime(error, function (picked) { move(root, url, day, picked); });
       } else {
-        show(error && error.message ? error.message : "Error " + result.status);
+        show(error && error.message ? error.message : root.dataset.errorOther);
       }
-    }, function () { show("Network error"); });
+    }, function () { show(root.dataset.errorNetwork); });
   }
 
   function setUpDragAndDrop(root) {
-    var csrf = root.dataset.csrf;
     var dragged = null;
     root.querySelectorAll("[data-move-url]").forEach(function (item) {
       item.addEventListener("dragstart", function (event) {
@@ -76,7 +75,7 @@
       cell.addEventListener("drop", function (event) {
         event.preventDefault();
         cell.classList.remove("drop-target");
-        if (dragged) { move(dragged, cell.dataset.date, null, csrf); dragged = null; }
+        if (dragged) { move(root, dragged, cell.dataset.date, null); dragged = null; }
       });
     });
   }
