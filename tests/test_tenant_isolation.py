@@ -16,11 +16,13 @@ from tenants.models import (
     ApiToken,
     AuditEntry,
     Client,
+    CsvImport,
     Invitation,
     MediaAsset,
     Membership,
     OnboardingLink,
     OutboxMessage,
+    Post,
     SocialAccount,
     membership_clients,
 )
@@ -54,6 +56,8 @@ PUBLIC_ENDPOINTS = {
     "onboarding.bluesky",
     "onboarding.pick",
     "onboarding.done",
+    # The iCal feed is read by calendar apps without a login; it answers only to the client's secret token.
+    "calendar_io.feed",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 
@@ -115,6 +119,10 @@ def world(session) -> World:
         original_name="Victim Client Zeta secret.png",
     )
     session.add(victim_media)
+    victim_import = CsvImport(
+        agency_id=agency.id, client_id=victim.id, filename="victim.csv", content="date,time\n", report=[]
+    )
+    session.add(victim_import)
     session.commit()
     victim_post = draft_post(victim, owner, [victim_account], "Victim Client Zeta secret launch")
     return World(
@@ -135,6 +143,7 @@ def world(session) -> World:
             "network": "mastodon",
             "post_id": victim_post.id,
             "media_id": victim_media.id,
+            "import_id": victim_import.id,
         },
         members_by_role=by_role,
     )
@@ -180,7 +189,15 @@ def _snapshot(session, agency_id: int):
     clients = select(Client).where(Client.agency_id == agency_id).order_by(Client.id)
     members = select(Membership).where(Membership.agency_id == agency_id).order_by(Membership.id)
     return (
-        [(c.name, c.slug, c.deleted_at, c.archived_at, c.timezone) for c in session.scalars(clients)],
+        [
+            (c.name, c.slug, c.deleted_at, c.archived_at, c.timezone, c.ical_token_hash)
+            for c in session.scalars(clients)
+        ],
+        [
+            (p.scheduled_at, p.status)
+            for p in session.scalars(select(Post).where(Post.agency_id == agency_id))
+        ],
+        session.scalars(select(CsvImport.status).where(CsvImport.agency_id == agency_id)).all(),
         [(m.user_id, m.role, m.client_id, m.limited) for m in session.scalars(members)],
         session.scalars(select(Invitation.revoked_at).where(Invitation.agency_id == agency_id)).all(),
         session.scalars(select(ApiToken.revoked_at).where(ApiToken.agency_id == agency_id)).all(),

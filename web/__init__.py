@@ -144,6 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.accounts import bp as accounts_bp
     from web.views.agency import bp as agency_bp
     from web.views.auth import bp as auth_bp
+    from web.views.calendar import bp as calendar_bp
+    from web.views.calendar_io import bp as calendar_io_bp
     from web.views.media import bp as media_bp
     from web.views.oauth import bp as oauth_bp
     from web.views.onboarding_public import bp as onboarding_bp
@@ -158,6 +160,8 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         plan_bp,
         media_bp,
+        calendar_bp,
+        calendar_io_bp,
         oauth_bp,
         onboarding_bp,
         api_bp,
