@@ -20,6 +20,9 @@ from tenants.models import (
     Membership,
     OnboardingLink,
     OutboxMessage,
+    Post,
+    PostComment,
+    PostTarget,
     SocialAccount,
     membership_clients,
 )
@@ -45,6 +48,8 @@ PUBLIC_ENDPOINTS = {
     "onboarding.bluesky",
     "onboarding.pick",
     "onboarding.done",
+    # The one-click approval link from the email: no login, it answers only to the token (GET never decides).
+    "approvals.link",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 
@@ -95,6 +100,24 @@ def world(session) -> World:
     )
     session.add(victim_link)
     session.commit()
+    # In review: the stage where approve/reject/edit/comment attempts could do the most.
+    victim_post = Post(
+        agency_id=agency.id,
+        client_id=victim.id,
+        status="in_review",
+        base_text="Victim Client Zeta secret post",
+    )
+    victim_post.targets.append(
+        PostTarget(
+            agency_id=agency.id,
+            client_id=victim.id,
+            account_id=victim_account.id,
+            network="mastodon",
+            text="Victim Client Zeta secret post",
+        )
+    )
+    session.add(victim_post)
+    session.commit()
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -111,6 +134,7 @@ def world(session) -> World:
             "link_id": victim_link.id,
             "key": "not-a-real-pending-key",
             "network": "mastodon",
+            "post_id": victim_post.id,
         },
         members_by_role=by_role,
     )
@@ -173,6 +197,11 @@ def _snapshot(session, agency_id: int):
                 select(SocialAccount).where(SocialAccount.agency_id == agency_id).order_by(SocialAccount.id)
             )
         ],
+        [
+            (p.status, p.revision, p.base_text, p.scheduled_at, [(t.account_id, t.text) for t in p.targets])
+            for p in session.scalars(select(Post).where(Post.agency_id == agency_id).order_by(Post.id))
+        ],
+        session.scalar(select(func.count(PostComment.id)).where(PostComment.agency_id == agency_id)),
         [
             (lk.revoked_at, lk.completed_at)
             for lk in session.scalars(
