@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tenants.models import Agency, AuditEntry, OutboxMessage, Post, PostComment, utcnow
-from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, login, member
+from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, login, member, membership_of
+from tests.web.forms import submit
 
 TEXT = "Stasera pizza al forno a legna, vi aspettiamo!"
 LINK = re.compile(r"/approve/(apv_[\w-]+)")
@@ -152,6 +153,7 @@ def test_link_after_an_edit_is_gone_and_forged_links_explain_what_to_do(app, ses
     resp = _web(app).get(f"/approve/{token}")
     assert resp.status_code == 410 and "log in to Cadenza" in resp.get_data(as_text=True)
     assert _web(app).post(f"/approve/{token}", data={"decision": "approve"}).status_code == 410
+    assert _web(app).post(f"/approve/{token}", data={"decision": "maybe"}).status_code == 410
     forged = _web(app).get("/approve/apv_forged-token")
     assert forged.status_code == 410 and "not valid" in forged.get_data(as_text=True)
     assert _status(session, post_id) == "in_review"
@@ -220,3 +222,29 @@ def test_notification_links_open_the_post_in_its_client(app, session, world):
     other = ClientFactory(agency_id=client.agency_id)
     limited = member(session.get(Agency, client.agency_id), "manager", limited_to=[other])
     assert _web(app, limited).get(f"/posts/{post_id}").status_code == 404
+
+
+def test_the_link_page_form_works_with_csrf_on_for_a_visitor_without_login(csrf_app, app, session, world):
+    post_id, _editor = _to_client(app, session, world)
+    token = _link_for(session, "cliente@damario.example")
+    visitor = csrf_app.test_client()
+    assert visitor.post(f"/approve/{token}", data={"decision": "approve"}).status_code == 400  # no token
+    resp = submit(visitor, f"/approve/{token}", {"decision": "approve"})
+    assert resp.status_code == 200 and _status(session, post_id) == "approved"
+
+
+def test_an_approver_who_lost_the_role_gets_403_and_an_explanation(app, session, world):
+    _client, _account, people = world
+    post_id, _editor = _to_client(app, session, world)
+    token = _link_for(session, "cliente@damario.example")
+    membership = membership_of(people["approver"], session.get(Agency, world[0].agency_id))
+    membership.role = "viewer"
+    session.commit()
+    resp = _web(app).post(f"/approve/{token}", data={"decision": "approve"})
+    assert resp.status_code == 403 and "no longer approve" in resp.get_data(as_text=True)
+    assert _status(session, post_id) == "awaiting_client"
+    membership.role = "approver"
+    session.commit()
+    resp = _web(app).post(f"/approve/{token}", data={"decision": "maybe"})
+    assert resp.status_code == 422 and "Choose approve or reject" in resp.get_data(as_text=True)
+    assert _web(app).get(f"/approve/{token}").status_code == 200  # a refused decision does not spend it

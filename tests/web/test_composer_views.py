@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tenants.models import AuditEntry, Post, utcnow
 from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, login, member
+from tests.web.forms import csrf_token
 
 BASE = "Stasera pizza al forno a legna, vi aspettiamo!"
 
@@ -230,3 +231,14 @@ def test_delete_asks_nothing_of_the_server_but_removes_the_post(app, session, wo
     resp = web.post(f"/c/mario/posts/{post_id}/delete")
     assert resp.status_code == 302 and resp.headers["Location"] == "/c/mario/"
     assert session.get(Post, post_id) is None
+
+
+def test_live_checks_send_the_csrf_token_in_a_header(csrf_app, session, world):
+    _client, _mastodon, x, people = world
+    web = csrf_app.test_client()
+    login(web, people["editor"])
+    token = csrf_token(web.get("/c/mario/posts/new").get_data(as_text=True))
+    body = {"text": "Ciao", "variants": [{"account_id": x.id, "text": "Ciao"}]}
+    assert web.post("/c/mario/posts/check", json=body).status_code == 400
+    resp = web.post("/c/mario/posts/check", json=body, headers={"X-CSRFToken": token})
+    assert resp.status_code == 200 and resp.get_json()["results"][0]["length"] == 4

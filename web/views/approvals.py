@@ -112,8 +112,12 @@ def link(token: str) -> Response:
         return _problem(exc)
     except DomainError as exc:
         db().rollback()
-        _token, post, membership = approvals.open_link(session=db(), token=token)
-        return _link_page(token, post, membership, error=translate(exc), status=exc.status)
+        error = translate(exc)
+        try:
+            _token, post, membership = approvals.open_link(session=db(), token=token)
+        except (Gone, Forbidden) as gone:
+            return _problem(gone)
+        return _link_page(token, post, membership, error=error, status=exc.status)
     announce(outcome)
     client = db().get(Client, outcome.post.client_id)
     message = (

@@ -215,3 +215,22 @@ def variant_views(
             preview,
         )
     return views
+
+
+def blocking_items(
+    unresolved: list[dict[str, Any]], views: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each blocking (check, network) left without an override, with the findings that raised it."""
+    return [
+        {
+            **item,
+            "findings": [
+                finding
+                for view in views.values()
+                if view["network"] == item["network"]
+                for finding in view["findings"]
+                if finding["code"] == item["code"]
+            ],
+        }
+        for item in unresolved
+    ]

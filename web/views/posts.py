@@ -11,13 +11,14 @@ from flask_login import current_user
 from tenants.errors import DomainError, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm
-from tenants.services import approvals, links, local_time, plans, post_checks, posts
+from tenants.services import approvals, plans, post_checks, posts
 from tenants.services.local_time import TimeChoiceNeeded
 from web.context import db
 from web.extensions import limiter
 from web.mailer import announce
 from web.tenancy import client_view
 from web.views import composer_state as cs
+from web.views import live_checks
 from web.views.helpers import translate
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<client_slug>/posts")
@@ -70,19 +71,7 @@ def render_post_page(
         "post": post,
         "state": state,
         "views": views,
-        "blocking": [
-            {
-                **item,
-                "findings": [
-                    f
-                    for view in views.values()
-                    if view["network"] == item["network"]
-                    for f in view["findings"]
-                    if f["code"] == item["code"]
-                ],
-            }
-            for item in unresolved
-        ],
+        "blocking": cs.blocking_items(unresolved, views),
         "pillars": pillars,
         "personas": personas,
         "status_label": status_label,
@@ -127,7 +116,7 @@ def show(client: Client, post_id: int):
 def save(client: Client, post_id: int):
     post = load_post(client, post_id)
     state = cs.from_form(request.form, cs.composer_accounts(db(), client, post))
-    previous = cs.local_value(post, client.timezone)
+    previous, status_before = cs.local_value(post, client.timezone), post.status
     try:
         outcome = approvals.edit(
             session=db(),
@@ -138,11 +127,11 @@ def save(client: Client, post_id: int):
         )
         db().commit()
     except DomainError as exc:
-        return _refused(client, load_post(client, post_id), state, exc)
+        return _refused(client, post, state, exc)
     announce(outcome)
     flash(_("Changes saved."), "success")
-    if outcome.post.status == "in_review" and outcome.notified:
-        flash(_("The post changed after its approval, so it went back to review."), "info")
+    if status_before != "in_review" and outcome.post.status == "in_review":
+        flash(_("The content changed after it was submitted, so the post went back to review."), "info")
     return redirect(url_for("posts.show", client_slug=client.slug, post_id=post_id))
 
 
@@ -155,79 +144,28 @@ def _refused(client: Client, post: Post | None, state: cs.ComposerState, exc: Do
     return render_post_page(client, post, state, status=exc.status)
 
 
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400)
-    return data
-
-
 @bp.post("/check")
 @client_view(Perm.POSTS_WRITE)
 @limiter.limit("240 per minute", key_func=lambda: f"composer-check:{current_user.id}")
 def check(client: Client) -> Response:
     """Live checks while typing (no suggestions: they are slow): lengths, limits, findings, previews."""
-    data = _json_body()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
     post = load_post(client, data["post_id"]) if type(data.get("post_id")) is int else None
     accounts = {a.id: a for a in cs.composer_accounts(db(), client, post)}
-    items = data.get("variants")
-    if not isinstance(items, list) or len(items) > posts.MAX_TARGETS:
+    try:
+        variants = live_checks.variants_from_json(data.get("variants"), accounts, post)
+    except live_checks.BadRequest:
         abort(400)
-    variants = []
-    for item in items:
-        account = accounts.get(item.get("account_id")) if isinstance(item, dict) else None
-        text = item.get("text") if account is not None else None
-        if not isinstance(text, str) or len(text) > posts.MAX_TEXT:
-            abort(400)
-        variants.append(
-            post_checks.Variant(
-                network=account.network,
-                text=text.replace("\r\n", "\n"),
-                media_count=len(next((t.media_ids for t in post.targets if t.account_id == account.id), []))
-                if post
-                else 0,
-                account_id=account.id,
-                text_limit=cs.account_limit(account),
-            )
-        )
-    pillar = data.get("pillar") if isinstance(data.get("pillar"), str) else None
+    pillar = data.get("pillar")
     results = post_checks.check_variants(
         session=db(),
         client=client,
         variants=variants,
         post=post,
-        pillar=pillar or None,
-        moment=_moment(client, data),
+        pillar=pillar if isinstance(pillar, str) and pillar else None,
+        moment=live_checks.moment_from_json(client, data),
         suggest=False,
     )
-    return jsonify(
-        {
-            "blocking": results["blocking"],
-            "post_findings": [cs.present_finding(f, "") for f in results["post_findings"]],
-            "results": [
-                cs.present_result(
-                    result,
-                    variant.text,
-                    links.apply_utm(
-                        variant.text,
-                        client.utm_template,
-                        network=variant.network,
-                        client_slug=client.slug,
-                        post_id=post.id if post else None,
-                    ),
-                )
-                for result, variant in zip(results["results"], variants, strict=True)
-            ],
-        }
-    )
-
-
-def _moment(client: Client, data: dict[str, Any]):
-    """The planned instant typed so far, if it already means one; the checks run without it otherwise."""
-    value, choice = data.get("scheduled_local"), data.get("dst_choice") or None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return local_time.to_utc(local_time.parse_local(value), client.timezone, choice)
-    except DomainError:
-        return None
+    return jsonify(live_checks.results_as_json(results, variants, client, post))
