@@ -23,6 +23,8 @@ from tenants.models import (
     OnboardingLink,
     OutboxMessage,
     Post,
+    PostComment,
+    PostTarget,
     SocialAccount,
     membership_clients,
 )
@@ -32,7 +34,6 @@ from tests.factories import (
     ClientFactory,
     SocialAccountFactory,
     api_token,
-    draft_post,
     login,
     member,
 )
@@ -58,6 +59,8 @@ PUBLIC_ENDPOINTS = {
     "onboarding.done",
     # The iCal feed is read by calendar apps without a login; it answers only to the client's secret token.
     "calendar_io.feed",
+    # The one-click approval link from the email: no login, it answers only to the token (GET never decides).
+    "approvals.link",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 
@@ -124,7 +127,24 @@ def world(session) -> World:
     )
     session.add(victim_import)
     session.commit()
-    victim_post = draft_post(victim, owner, [victim_account], "Victim Client Zeta secret launch")
+    # In review: the stage where approve/reject/edit/comment attempts could do the most.
+    victim_post = Post(
+        agency_id=agency.id,
+        client_id=victim.id,
+        status="in_review",
+        base_text="Victim Client Zeta secret post",
+    )
+    victim_post.targets.append(
+        PostTarget(
+            agency_id=agency.id,
+            client_id=victim.id,
+            account_id=victim_account.id,
+            network="mastodon",
+            text="Victim Client Zeta secret post",
+        )
+    )
+    session.add(victim_post)
+    session.commit()
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -214,6 +234,11 @@ def _snapshot(session, agency_id: int):
                 select(SocialAccount).where(SocialAccount.agency_id == agency_id).order_by(SocialAccount.id)
             )
         ],
+        [
+            (p.status, p.revision, p.base_text, p.scheduled_at, [(t.account_id, t.text) for t in p.targets])
+            for p in session.scalars(select(Post).where(Post.agency_id == agency_id).order_by(Post.id))
+        ],
+        session.scalar(select(func.count(PostComment.id)).where(PostComment.agency_id == agency_id)),
         [
             (lk.revoked_at, lk.completed_at)
             for lk in session.scalars(

@@ -143,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.health import bp as health_bp
     from web.views.accounts import bp as accounts_bp
     from web.views.agency import bp as agency_bp
+    from web.views.approvals import bp as approvals_bp
     from web.views.auth import bp as auth_bp
     from web.views.calendar import bp as calendar_bp
     from web.views.calendar_io import bp as calendar_io_bp
@@ -150,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.oauth import bp as oauth_bp
     from web.views.onboarding_public import bp as onboarding_bp
     from web.views.plan import bp as plan_bp
+    from web.views.post_actions import bp as post_actions_bp
+    from web.views.posts import bp as posts_bp
+    from web.views.publishing import bp as publishing_bp
     from web.views.workspace import bp as workspace_bp
 
     blueprints = (
@@ -162,6 +166,10 @@ def _register_blueprints(app: Flask) -> None:
         media_bp,
         calendar_bp,
         calendar_io_bp,
+        posts_bp,
+        post_actions_bp,
+        approvals_bp,
+        publishing_bp,
         oauth_bp,
         onboarding_bp,
         api_bp,

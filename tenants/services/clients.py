@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tenants.checks.engine import DEFAULT_SEVERITY, SEVERITIES
 from tenants.db import flush_or_conflict
 from tenants.errors import N_, Conflict, Invalid, NotFound
 from tenants.models import Client, Membership, SocialAccount, User, utcnow
@@ -15,6 +16,8 @@ from tenants.permissions import Perm
 from tenants.services import audit
 from tenants.services.access import get_visible_client, require, visible_clients_query
 from tenants.services.agencies import unique_slug
+from tenants.services.approvals import WORKFLOWS
+from tenants.services.links import clean_utm_template
 from tenants.services.validation import (
     clean_color,
     clean_locale,
@@ -25,6 +28,8 @@ from tenants.services.validation import (
     slugify,
 )
 
+PUBLISHING_FIELDS = ("approval_workflow", "check_severities", "extra_offensive", "utm_template")
+MAX_EXTRA_OFFENSIVE = 300
 EDITABLE_FIELDS = ("name", "slug", "timezone", "locale", "brand_color", "logo_url")
 _CLEANERS = {
     "name": clean_name,
@@ -204,6 +209,84 @@ def delete_client(
         details={"name": client.name, "slug": old_slug},
     )
     session.flush()
+
+
+def _clean_workflow(value: object) -> str:
+    if value not in WORKFLOWS:
+        raise Invalid(N_("Choose one of the approval workflows."), field="approval_workflow")
+    return str(value)
+
+
+def _clean_severities(value: object) -> dict[str, str]:
+    """Only the checks set differently from the default are kept, so better defaults reach everyone."""
+    if not isinstance(value, Mapping):
+        raise Invalid(N_("Choose warning or blocking for each check."), field="check_severities")
+    unknown = set(value) - set(DEFAULT_SEVERITY)
+    if unknown or any(v not in SEVERITIES for v in value.values()):
+        raise Invalid(N_("Choose warning or blocking for each check."), field="check_severities")
+    return {code: str(v) for code, v in sorted(value.items()) if v != DEFAULT_SEVERITY[code]}
+
+
+def _clean_words(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise Invalid(N_("Write one word per line."), field="extra_offensive")
+    words = list(dict.fromkeys(" ".join(v.split()).lower() for v in value if v.strip()))
+    if len(words) > MAX_EXTRA_OFFENSIVE or any(len(w) > 80 for w in words):
+        raise Invalid(
+            N_("Use at most %(n)s words of at most 80 characters."),
+            field="extra_offensive",
+            n=MAX_EXTRA_OFFENSIVE,
+        )
+    return words
+
+
+_PUBLISHING_CLEANERS = {
+    "approval_workflow": _clean_workflow,
+    "check_severities": _clean_severities,
+    "extra_offensive": _clean_words,
+    "utm_template": clean_utm_template,
+}
+
+
+def update_publishing_settings(
+    *,
+    actor_label: str | None = None,
+    session: Session,
+    agency_id: int,
+    client_id: int,
+    membership: Membership,
+    actor: User | None,
+    data: Mapping[str, object],
+) -> Client:
+    """Change how the client's posts are approved and checked, and the UTM template of their links."""
+    require(membership, Perm.CLIENT_EDIT)
+    client = get_visible_client(session=session, membership=membership, client_id=client_id)
+    _same_agency(client, agency_id)
+    unknown = set(data) - set(PUBLISHING_FIELDS)
+    if unknown:
+        raise Invalid(N_("Unknown field: %(name)s."), field=sorted(unknown)[0], name=sorted(unknown)[0])
+    fields = {key: _PUBLISHING_CLEANERS[key](value) for key, value in data.items()}
+    changed = {k: v for k, v in fields.items() if (getattr(client, k) or type(v)()) != v}
+    if not changed:
+        return client
+    before = {k: getattr(client, k) for k in changed}
+    for key, value in changed.items():
+        setattr(client, key, value)
+    audit.record(
+        session=session,
+        agency_id=agency_id,
+        client_id=client.id,
+        action="client.publishing_updated",
+        actor=actor,
+        actor_label=actor_label,
+        target_type="client",
+        target_id=client.id,
+        details={"before": before, "after": changed},
+    )
+    session.flush()
+    return client
 
 
 def connected_account_count(*, session: Session, agency_id: int, client_id: int) -> int:

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from tenants.errors import DomainError
 from tenants.models import Client
 from tenants.permissions import CLIENT_ROLES, Perm, assignable_roles
-from tenants.services import clients, members
+from tenants.services import approval_queue, clients, members
 from tenants.services.report_links import mint_link
 from web.context import db, settings
 from web.extensions import limiter
@@ -35,7 +35,12 @@ def _contact_form() -> InviteContactForm:
 def home(client: Client):
     count = clients.connected_account_count(session=db(), agency_id=client.agency_id, client_id=client.id)
     contacts = members.list_members(session=db(), agency_id=client.agency_id, client_id=client.id)
-    return render_template("workspace/home.html", client=client, account_count=count, contacts=contacts)
+    awaiting = approval_queue.count_awaiting(
+        session=db(), agency_id=client.agency_id, client_id=client.id, membership=g.membership
+    )
+    return render_template(
+        "workspace/home.html", client=client, account_count=count, contacts=contacts, awaiting=awaiting
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])

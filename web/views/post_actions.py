@@ -1,0 +1,165 @@
+"""Buttons on a post's page: submit, approve, reject, schedule, unschedule, override, delete, comment.
+
+Each is a POST form calling one service; then commit, email what was notified, flash and redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from tenants.errors import DomainError, Forbidden, NotFound
+from tenants.models import Client, Post
+from tenants.permissions import Perm, role_allows
+from tenants.services import approvals, posts
+from web.context import db
+from web.mailer import announce, send_notification_mails
+from web.tenancy import client_view
+from web.views.helpers import safe_next, translate
+from web.views.posts import load_post
+
+bp = Blueprint("post_actions", __name__, url_prefix="/c/<client_slug>/posts/<int:post_id>")
+
+
+def _back(client: Client, post_id: int) -> Response:
+    default = url_for("posts.show", client_slug=client.slug, post_id=post_id)
+    return redirect(safe_next(request.form.get("next"), default))
+
+
+Step = Callable[[Post], approvals.Outcome | None]
+
+
+def _act(client: Client, post_id: int, step: Step, done: str) -> Response:
+    """Run one workflow step on the post: 403/404 for access errors, a flash for the others."""
+    post = load_post(client, post_id)
+    try:
+        outcome = step(post)
+        db().commit()
+    except approvals.ChecksBlocked as exc:
+        # The failed submission ran the checks; keep their results so the page (and overrides) can use them.
+        db().commit()
+        flash(translate(exc), "error")
+        return _back(client, post_id)
+    except (Forbidden, NotFound) as exc:
+        db().rollback()
+        abort(exc.status)
+    except DomainError as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return _back(client, post_id)
+    if outcome is not None:
+        announce(outcome)
+    flash(done, "success")
+    return _back(client, post_id)
+
+
+def _step(service: Callable, **extra: object) -> Callable[[Post], approvals.Outcome]:
+    return lambda post: service(session=db(), post=post, membership=g.membership, actor=current_user, **extra)
+
+
+@bp.post("/submit")
+@client_view(Perm.POSTS_WRITE)
+def submit(client: Client, post_id: int):
+    return _act(client, post_id, _step(approvals.submit), _("Sent for approval."))
+
+
+def _require_some_approval() -> None:
+    approvers = (Perm.POSTS_APPROVE_INTERNAL, Perm.POSTS_APPROVE_CLIENT)
+    if not any(role_allows(g.membership.role, perm) for perm in approvers):
+        abort(403)
+
+
+@bp.post("/approve")
+@client_view(Perm.CLIENT_VIEW)
+def approve(client: Client, post_id: int):
+    _require_some_approval()
+    note = request.form.get("note", "").strip()[:2000]
+    return _act(client, post_id, _step(approvals.approve, note=note), _("Post approved."))
+
+
+@bp.post("/reject")
+@client_view(Perm.CLIENT_VIEW)
+def reject(client: Client, post_id: int):
+    _require_some_approval()
+    reason = request.form.get("reason", "")
+    return _act(
+        client, post_id, _step(approvals.reject, reason=reason), _("Post sent back with your reason.")
+    )
+
+
+@bp.post("/schedule")
+@client_view(Perm.POSTS_WRITE)
+def schedule(client: Client, post_id: int):
+    return _act(client, post_id, _step(approvals.schedule), _("Post scheduled."))
+
+
+@bp.post("/unschedule")
+@client_view(Perm.POSTS_WRITE)
+def unschedule(client: Client, post_id: int):
+    return _act(
+        client, post_id, _step(approvals.unschedule), _("Post taken out of the queue; it stays approved.")
+    )
+
+
+@bp.post("/override")
+@client_view(Perm.CHECKS_OVERRIDE)
+def override(client: Client, post_id: int):
+    step = _step(
+        approvals.override,
+        code=request.form.get("code", ""),
+        network=request.form.get("network") or None,
+        reason=request.form.get("reason", ""),
+    )
+
+    def override_only(post: Post) -> None:
+        step(post)  # returns the post, not an Outcome: nobody is notified of an override
+
+    return _act(client, post_id, override_only, _("Check overridden for this version."))
+
+
+@bp.post("/delete")
+@client_view(Perm.POSTS_WRITE)
+def delete(client: Client, post_id: int):
+    load_post(client, post_id)
+    try:
+        posts.delete_post(
+            session=db(),
+            agency_id=client.agency_id,
+            client_id=client.id,
+            post_id=post_id,
+            membership=g.membership,
+            actor=current_user,
+        )
+        db().commit()
+    except DomainError as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return _back(client, post_id)
+    flash(_("Post deleted."), "success")
+    return redirect(url_for("workspace.home", client_slug=client.slug))
+
+
+@bp.post("/comments")
+@client_view(Perm.CLIENT_VIEW)
+def comment(client: Client, post_id: int):
+    post = load_post(client, post_id)
+    try:
+        _comment, notified = approvals.add_comment(
+            session=db(),
+            post=post,
+            membership=g.membership,
+            actor=current_user,
+            body=request.form.get("body", ""),
+        )
+        db().commit()
+    except DomainError as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return _back(client, post_id)
+    send_notification_mails(notified)
+    flash(_("Comment added."), "success")
+    return redirect(url_for("posts.show", client_slug=client.slug, post_id=post_id, _anchor="thread"))
