@@ -68,7 +68,7 @@ def test_create_with_two_accounts_one_variant_customised_one_following_the_base(
     _client, mastodon, x, people = world
     web = _web(app, people["editor"])
     page = web.get("/c/mario/posts/new").get_data(as_text=True)
-    assert 'id="composer"' in page and "Europe/Rome" in page and 'id="media-placeholder"' in page
+    assert 'id="composer"' in page and "Europe/Rome" in page and 'id="media-picker"' in page
     post_id = _create(web, [mastodon, x], variants={x.id: "Pizza stasera! #DaMario"}, scheduled_local=_soon())
     post = session.get(Post, post_id)
     targets = {t.account_id: t for t in post.targets}
@@ -242,3 +242,51 @@ def test_live_checks_send_the_csrf_token_in_a_header(csrf_app, session, world):
     assert web.post("/c/mario/posts/check", json=body).status_code == 400
     resp = web.post("/c/mario/posts/check", json=body, headers={"X-CSRFToken": token})
     assert resp.status_code == 200 and resp.get_json()["results"][0]["length"] == 4
+
+
+def test_media_picked_from_the_library_are_saved_checked_live_and_shown_in_previews(
+    app, session, settings, world
+):
+    from tenants.models import Agency
+    from tenants.services import media
+    from tests.factories import membership_of
+    from tests.media_samples import image_bytes
+
+    client, mastodon, _x, people = world
+    instagram = SocialAccountFactory(agency_id=client.agency_id, client_id=client.id, network="instagram")
+    agency = session.get(Agency, client.agency_id)
+    upload = {
+        "session": session,
+        "settings": settings,
+        "agency_id": client.agency_id,
+        "client_id": client.id,
+        "membership": membership_of(people["editor"], agency),
+        "actor": people["editor"],
+    }
+    png = media.store_upload(**upload, filename="menu.png", data=image_bytes("PNG"), alt_text="Il menù")
+    other_client = ClientFactory(agency_id=client.agency_id)
+    foreign = media.store_upload(
+        **{**upload, "client_id": other_client.id}, filename="theirs.jpg", data=image_bytes("JPEG")
+    )
+    session.commit()
+    web = _web(app, people["editor"])
+    page = web.get("/c/mario/posts/new").get_data(as_text=True)
+    assert f'id="media-{png.id}"' in page and f'id="media-{foreign.id}"' not in page
+
+    live = web.post(
+        "/c/mario/posts/check",
+        json={"text": BASE, "media_ids": [png.id], "variants": [{"account_id": instagram.id, "text": BASE}]},
+        headers={"X-CSRFToken": csrf_token(page)},
+    ).get_json()
+    (result,) = live["results"]
+    assert any(f["code"] == "media" and "PNG" in f["text"] for f in result["findings"])
+
+    saved = web.post("/c/mario/posts/new", data={**_form([mastodon]), "media_ids": [str(png.id)]})
+    assert saved.status_code == 302
+    post = session.scalars(select(Post)).one()
+    assert post.media_ids == [png.id] and post.targets[0].media_ids == [png.id]
+    shown = web.get(saved.headers["Location"]).get_data(as_text=True)
+    assert f"/c/mario/media/{png.id}/thumb" in shown and 'alt="Il menù"' in shown
+
+    refused = web.post("/c/mario/posts/new", data={**_form([mastodon]), "media_ids": [str(foreign.id)]})
+    assert refused.status_code == 422 and session.scalars(select(Post)).all() == [post]

@@ -73,6 +73,22 @@
     list.replaceChildren.apply(list, findings.map(findingItem));
   }
 
+  function pickedMedia() {
+    return Array.prototype.slice.call(form.querySelectorAll("input[name=media_ids]:checked"));
+  }
+
+  function fillPreviewMedia() {
+    form.querySelectorAll(".preview-media").forEach(function (strip) {
+      var images = pickedMedia().filter(function (box) { return box.dataset.thumb; }).map(function (box) {
+        var img = document.createElement("img");
+        img.src = box.dataset.thumb;
+        img.alt = box.dataset.alt;
+        return img;
+      });
+      strip.replaceChildren.apply(strip, images);
+    });
+  }
+
   function fillPreview(id, parts) {
     var box = byId("preview-" + id);
     var text = box && box.querySelector(".preview-text");
@@ -110,6 +126,7 @@
       pillar: byId("pillar").value,
       scheduled_local: byId("scheduled-local").value,
       dst_choice: choice ? choice.value : "",
+      media_ids: pickedMedia().map(function (box) { return Number(box.value); }),
       variants: ids.map(function (id) { return { account_id: Number(id), text: byId("text-" + id).value }; })
     };
     if (form.dataset.postId) { body.post_id = Number(form.dataset.postId); }
@@ -145,6 +162,9 @@
   ["pillar", "persona", "scheduled-local"].forEach(function (id) {
     var field = byId(id);
     if (field) { field.addEventListener("change", schedule); }
+  });
+  form.querySelectorAll("input[name=media_ids]").forEach(function (box) {
+    box.addEventListener("change", function () { fillPreviewMedia(); schedule(); });
   });
   form.querySelectorAll("input[name=dst_choice]").forEach(function (radio) {
     radio.addEventListener("change", schedule);

@@ -42,6 +42,7 @@ class ComposerState:
     dst_choice: str = ""
     dst_options: list[tuple[str, str]] = field(default_factory=list)
     variants: list[VariantField] = field(default_factory=list)
+    media_ids: list[int] = field(default_factory=list)
 
 
 def _lines(value: str) -> str:
@@ -76,6 +77,7 @@ def from_post(post: Post, accounts: list[SocialAccount], timezone: str) -> Compo
         pillar=post.pillar or "",
         persona=post.persona or "",
         scheduled_local=local_value(post, timezone),
+        media_ids=list(post.media_ids or []),
         variants=[
             VariantField(
                 account=a,
@@ -109,7 +111,14 @@ def from_form(form: MultiDict, accounts: list[SocialAccount]) -> ComposerState:
         scheduled_local=form.get("scheduled_local", "").strip(),
         dst_choice=form.get("dst_choice", ""),
         variants=variants,
+        media_ids=media_ids_from(form.getlist("media_ids")),
     )
+
+
+def media_ids_from(values: list[Any]) -> list[int]:
+    """Library ids picked in the form, in order, without repeats (the service checks whose they are)."""
+    picked = [int(v) for v in values if isinstance(v, int) or (isinstance(v, str) and v.isdigit())]
+    return list(dict.fromkeys(picked))[:20]
 
 
 def service_data(state: ComposerState, previous_local: str | None = None) -> dict[str, Any]:
@@ -118,6 +127,7 @@ def service_data(state: ComposerState, previous_local: str | None = None) -> dic
         "text": state.text,
         "pillar": state.pillar or None,
         "persona": state.persona or None,
+        "media_ids": state.media_ids,
         "targets": [
             {"account_id": v.id, "text": v.text}
             if v.customised

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from tenants.errors import DomainError
-from tenants.models import Client, Post, SocialAccount
+from tenants.models import Client, MediaAsset, Post, SocialAccount
 from tenants.services import links, local_time, posts
 from tenants.services.post_checks import Variant
 from web.views.composer_state import account_limit, present_finding, present_result
@@ -16,11 +17,12 @@ class BadRequest(ValueError):
     """The composer's JSON is not what the page sends."""
 
 
-def variants_from_json(items: Any, accounts: dict[int, SocialAccount], post: Post | None) -> list[Variant]:
-    """One variant per {account_id, text}; BadRequest for unknown accounts or texts that are not text."""
+def variants_from_json(
+    items: Any, accounts: dict[int, SocialAccount], assets: Sequence[MediaAsset] = ()
+) -> list[Variant]:
+    """One variant per {account_id, text} with the picked media; BadRequest for unknown accounts."""
     if not isinstance(items, list) or len(items) > posts.MAX_TARGETS:
         raise BadRequest("variants")
-    media = {t.account_id: len(t.media_ids or []) for t in post.targets} if post else {}
     variants = []
     for item in items:
         wanted = item.get("account_id") if isinstance(item, dict) else None
@@ -32,9 +34,10 @@ def variants_from_json(items: Any, accounts: dict[int, SocialAccount], post: Pos
             Variant(
                 network=account.network,
                 text=text.replace("\r\n", "\n"),
-                media_count=media.get(account.id, 0),
+                media_count=len(assets),
                 account_id=account.id,
                 text_limit=account_limit(account),
+                media=tuple(assets),
             )
         )
     return variants

@@ -11,7 +11,7 @@ from flask_login import current_user
 from tenants.errors import DomainError, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm
-from tenants.services import approvals, plans, post_checks, posts
+from tenants.services import approvals, media, plans, post_checks, posts
 from tenants.services.local_time import TimeChoiceNeeded
 from web.context import db
 from web.extensions import limiter
@@ -63,6 +63,9 @@ def render_post_page(
         )
     plan = plans.current_plan(session=db(), agency_id=client.agency_id, client_id=client.id)
     pillars, personas = cs.plan_choices(plan)
+    library = media.list_media(session=db(), agency_id=client.agency_id, client_id=client.id)
+    by_id = {a.id: a for a in library}
+    picked = [by_id[i] for i in state.media_ids if i in by_id]
     checks = post.checks if post else None
     views = cs.variant_views(state, client, checks, post.id if post else None)
     unresolved = (checks or {}).get("unresolved", []) if post and post.status == "draft" else []
@@ -79,6 +82,12 @@ def render_post_page(
         "format_local": lambda moment: cs.format_local(moment, client.timezone),
         "post_findings": [cs.present_finding(f, "") for f in (checks or {}).get("post_findings", [])],
         "comments": approvals.comments_of(session=db(), post=post) if post else [],
+        "library": library,
+        "thumbs": [
+            (url_for("media.thumb", client_slug=client.slug, media_id=a.id), a.alt_text)
+            for a in picked
+            if a.thumb_key
+        ],
     }
     return render_template("posts/page.html", **context), status
 
@@ -154,8 +163,13 @@ def check(client: Client) -> Response:
         abort(400)
     post = load_post(client, data["post_id"]) if type(data.get("post_id")) is int else None
     accounts = {a.id: a for a in cs.composer_accounts(db(), client, post)}
+    picked = cs.media_ids_from(data.get("media_ids") if isinstance(data.get("media_ids"), list) else [])
+    library = {
+        a.id: a for a in media.list_media(session=db(), agency_id=client.agency_id, client_id=client.id)
+    }
     try:
-        variants = live_checks.variants_from_json(data.get("variants"), accounts, post)
+        assets = [library[i] for i in picked if i in library]
+        variants = live_checks.variants_from_json(data.get("variants"), accounts, assets)
     except live_checks.BadRequest:
         abort(400)
     pillar = data.get("pillar")
