@@ -61,6 +61,7 @@ PUBLIC_ENDPOINTS = {
     "calendar_io.feed",
     # The one-click approval link from the email: no login, it answers only to the token (GET never decides).
     "approvals.link",
+    "approvals.link_media",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 

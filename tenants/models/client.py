@@ -33,7 +33,7 @@ class Client(Base):
     check_severities: Mapped[dict] = mapped_column(JSON, default=dict)
     extra_offensive: Mapped[list[str]] = mapped_column(JSON, default=list)
     utm_template: Mapped[str] = mapped_column(String(500), default="")
-    ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
 
     @property
     def is_archived(self) -> bool:

@@ -85,6 +85,8 @@ class PostComment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     author_label: Mapped[str] = mapped_column(String(254), default="")
     kind: Mapped[str] = mapped_column(String(20), default="comment")  # comment, approved, rejected
+    # Internal notes (and the agency's own review steps) are never shown to client contacts.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

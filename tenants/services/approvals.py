@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tenants.errors import N_, Conflict, Forbidden, Gone, Invalid
 from tenants.models import (
@@ -26,7 +27,7 @@ from tenants.models import (
     User,
 )
 from tenants.models.base import utcnow
-from tenants.permissions import Perm, Role, role_allows
+from tenants.permissions import Perm, Role, is_client_role, role_allows
 from tenants.services import audit, notifications, post_checks, posts
 from tenants.services.access import membership_in, require
 from tenants.services.tokens import hash_secret, new_secret
@@ -68,8 +69,18 @@ def _transition(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     previous = post.status
-    post.status = to
-    post.updated_at = utcnow()
+    session.flush()
+    # Guarded on the state this request read: two approvers at once, or an approval racing an edit,
+    # leave exactly one winner; the other gets a Conflict instead of overwriting.
+    claimed = session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.status == previous, Post.revision == post.revision)
+        .values(status=to, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(N_("Someone changed this post at the same moment; reload it and look again."))
+    set_committed_value(post, "status", to)
     audit.record(
         session=session,
         agency_id=post.agency_id,
@@ -105,7 +116,7 @@ def _notify(session: Session, post: Post, users: list[User], kind: str, actor: U
 
 def _author(session: Session, post: Post) -> list[User]:
     author = session.get(User, post.created_by_id) if post.created_by_id else None
-    return [author] if author is not None and author.is_active else []
+    return [author] if author is not None and author.is_active and _can_see(session, author, post) else []
 
 
 def _client(session: Session, post: Post) -> Client:
@@ -118,6 +129,25 @@ def _require_status(post: Post, *allowed: str) -> None:
             N_("This post is %(status)s; that is not possible now. Reload to see its current state."),
             field="status",
             status=post.status,
+        )
+
+
+def _require_revision(post: Post, expected: int | None) -> None:
+    if expected is not None and expected != post.revision:
+        raise Conflict(
+            N_("This post changed since you opened it; look at the new version before deciding."),
+            field="revision",
+        )
+
+
+def _require_checks_pass(session: Session, client: Client, post: Post) -> None:
+    """Blocking findings stop every step forward, not only the submission (edits come after it)."""
+    checks = post_checks.check_post(session=session, client=client, post=post, suggest=False)
+    if checks["blocking"]:
+        raise ChecksBlocked(
+            N_("Some checks block this post; fix them or ask a manager to override them."),
+            field="checks",
+            details=checks,
         )
 
 
@@ -193,14 +223,24 @@ def approve(
     actor: User | None,
     actor_label: str | None = None,
     note: str = "",
+    revision: int | None = None,
 ) -> Outcome:
     """Approve at the post's current stage: internal review, then (if the client wants) the client."""
     _require_status(post, "in_review", "awaiting_client")
+    _require_revision(post, revision)
     client = _client(session, post)
     label = _actor_label(actor, actor_label)
+    require(
+        membership, Perm.POSTS_APPROVE_INTERNAL if post.status == "in_review" else Perm.POSTS_APPROVE_CLIENT
+    )
+    _require_checks_pass(session, client, post)
     if post.status == "in_review":
-        require(membership, Perm.POSTS_APPROVE_INTERNAL)
-        _comment(session, post, actor, label, "approved", note)
+        if client.approval_workflow == "client" and not _client_approvers(session, post):
+            raise Conflict(
+                N_("This client has no client approver yet: invite one, or change the approval workflow."),
+                field="workflow",
+            )
+        _comment(session, post, actor, label, "approved", note, internal=True)
         if client.approval_workflow == "client":
             _transition(
                 session,
@@ -213,8 +253,7 @@ def approve(
             return _to_client(session, post, actor)
         action = "post.approved"
     else:
-        require(membership, Perm.POSTS_APPROVE_CLIENT)
-        _comment(session, post, actor, label, "approved", note)
+        _comment(session, post, actor, label, "approved", note, internal=False)
         action = "post.approved_by_client"
     post.approved_at = utcnow()
     _transition(session, post, to="approved", action=action, actor=actor, actor_label=label)
@@ -231,9 +270,11 @@ def reject(
     actor: User | None,
     reason: str,
     actor_label: str | None = None,
+    revision: int | None = None,
 ) -> Outcome:
     """Send the post back to draft with the reason in its thread."""
     _require_status(post, "in_review", "awaiting_client")
+    _require_revision(post, revision)
     require(
         membership, Perm.POSTS_APPROVE_INTERNAL if post.status == "in_review" else Perm.POSTS_APPROVE_CLIENT
     )
@@ -241,7 +282,7 @@ def reject(
     if not reason:
         raise Invalid(N_("Say what should change, so the author knows what to fix."), field="reason")
     label = _actor_label(actor, actor_label)
-    _comment(session, post, actor, label, "rejected", reason[:2000])
+    _comment(session, post, actor, label, "rejected", reason[:2000], internal=post.status == "in_review")
     _transition(
         session,
         post,
@@ -284,6 +325,7 @@ def schedule(
             field="targets",
             accounts=", ".join(sorted(broken)),
         )
+    _require_checks_pass(session, _client(session, post), post)
     _transition(
         session,
         post,
@@ -344,7 +386,9 @@ def edit(
         post.overrides = []
         _spend_links(session, post)
     post_checks.check_post(session=session, client=client, post=post, suggest=False)
-    if changed and post.status in REVIEWED_STATUSES:
+    if post.status == "scheduled" and post.scheduled_at is None:
+        raise Invalid(N_("A scheduled post needs a date; unschedule it first."), field="scheduled_at")
+    if changed and post.status in REVIEWED_STATUSES and post.status != "in_review":
         if client.approval_workflow == "none":
             if post.checks["blocking"]:
                 _transition(session, post, to="draft", action="post.edited", actor=actor, actor_label=label)
@@ -416,10 +460,18 @@ def override(
 
 
 def _comment(
-    session: Session, post: Post, actor: User | None, label: str | None, kind: str, body: str
+    session: Session,
+    post: Post,
+    actor: User | None,
+    label: str | None,
+    kind: str,
+    body: str,
+    *,
+    internal: bool,
 ) -> None:
     session.add(
         PostComment(
+            internal=internal,
             agency_id=post.agency_id,
             client_id=post.client_id,
             post_id=post.id,
@@ -432,14 +484,16 @@ def _comment(
 
 
 def add_comment(
-    *, session: Session, post: Post, membership: Membership, actor: User, body: str
+    *, session: Session, post: Post, membership: Membership, actor: User, body: str, internal: bool = False
 ) -> tuple[PostComment, list[Notification]]:
-    """Add a message to the post's thread and tell the others in it."""
+    """Add a message to the post's thread (internal notes stay with the agency) and tell the others in it."""
     require(membership, Perm.CLIENT_VIEW)
     body = (body or "").strip()
     if not body or len(body) > 5000:
         raise Invalid(N_("Write a comment of at most 5000 characters."), field="body")
+    internal = internal and not is_client_role(membership.role)
     comment = PostComment(
+        internal=internal,
         agency_id=post.agency_id,
         client_id=post.client_id,
         post_id=post.id,
@@ -458,13 +512,15 @@ def add_comment(
         )
     ) | ({post.created_by_id} if post.created_by_id else set())
     users = [session.get(User, uid) for uid in participants if uid != actor.id]
-    users = [u for u in users if u is not None and u.is_active and _can_see(session, u, post)]
+    users = [
+        u for u in users if u is not None and u.is_active and _can_see(session, u, post, internal=internal)
+    ]
     return comment, _notify(session, post, users, "post.comment", actor)
 
 
-def _can_see(session: Session, user: User, post: Post) -> bool:
+def _can_see(session: Session, user: User, post: Post, *, internal: bool = False) -> bool:
     membership = membership_in(session=session, user_id=user.id, agency_id=post.agency_id)
-    if membership is None:
+    if membership is None or (internal and is_client_role(membership.role)):
         return False
     try:
         posts.get_post(
@@ -479,11 +535,12 @@ def _can_see(session: Session, user: User, post: Post) -> bool:
     return True
 
 
-def comments_of(*, session: Session, post: Post) -> list[PostComment]:
-    """The post's thread, oldest first."""
-    return list(
-        session.scalars(select(PostComment).where(PostComment.post_id == post.id).order_by(PostComment.id))
-    )
+def comments_of(*, session: Session, post: Post, membership: Membership | None = None) -> list[PostComment]:
+    """The post's thread, oldest first; client contacts do not see the agency's internal notes."""
+    query = select(PostComment).where(PostComment.post_id == post.id)
+    if membership is not None and is_client_role(membership.role):
+        query = query.where(PostComment.internal.is_(False))
+    return list(session.scalars(query.order_by(PostComment.id)))
 
 
 def _spend_links(session: Session, post: Post) -> None:
@@ -536,13 +593,25 @@ def decide_by_link(
         raise Gone(N_("This approval link was already used or replaced by a newer one."))
     user = session.get(User, link.user_id)
     label = f"{user.email} (email link)"
+    if decision not in ("approve", "reject"):
+        raise Invalid(N_("Choose approve or reject."), field="decision")
+    audit.record(
+        session=session,
+        agency_id=post.agency_id,
+        client_id=post.client_id,
+        action="post.approval_link_used",
+        actor=user,
+        actor_label=label,
+        target_type="post",
+        target_id=post.id,
+        details={"decision": decision, "revision": link.post_revision},
+        ip_address=ip_address,
+    )
     if decision == "approve":
         return approve(session=session, post=post, membership=membership, actor=user, actor_label=label)
-    if decision == "reject":
-        return reject(
-            session=session, post=post, membership=membership, actor=user, reason=reason, actor_label=label
-        )
-    raise Invalid(N_("Choose approve or reject."), field="decision")
+    return reject(
+        session=session, post=post, membership=membership, actor=user, reason=reason, actor_label=label
+    )
 
 
 def reschedule(

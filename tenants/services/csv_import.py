@@ -349,7 +349,8 @@ def run_import(*, session: Session, import_id: int) -> str:
     except DomainError as exc:
         session.rollback()
         row = int(exc.params.get("row", 0))
-        _finish(record, "rejected", [_problem(row, exc.field, exc.message, **exc.params)])
+        params = {key: value for key, value in exc.params.items() if key != "row"}
+        _finish(record, "rejected", [_problem(row, exc.field, exc.message, **params)])
         session.commit()
         return record.status
     record.created_posts = len(created)

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tenants.checks.media import human_size, media_findings
-from tenants.errors import N_, Invalid, NotFound
-from tenants.models import MediaAsset, Membership, User, utcnow
+from tenants.errors import N_, Conflict, Invalid, NotFound
+from tenants.models import MediaAsset, Membership, Post, User, utcnow
 from tenants.permissions import Perm
 from tenants.services import audit
 from tenants.services.access import get_visible_client, require
@@ -170,6 +170,11 @@ def delete_media(
     require(membership, Perm.POSTS_WRITE)
     get_visible_client(session=session, membership=membership, client_id=client_id)
     asset = get_media(session=session, agency_id=agency_id, client_id=client_id, media_id=media_id)
+    users = posts_using(session=session, agency_id=agency_id, client_id=client_id, media_id=asset.id)
+    if users:
+        raise Conflict(
+            N_("%(n)s planned posts use this file; take it out of them first."), field="media", n=len(users)
+        )
     asset.deleted_at = utcnow()
     audit.record(
         session=session,
@@ -184,6 +189,17 @@ def delete_media(
     )
     session.flush()
     return asset
+
+
+def posts_using(*, session: Session, agency_id: int, client_id: int, media_id: int) -> list[int]:
+    """Ids of the client's posts that show this file (on the post or on any of its variants)."""
+    query = select(Post).where(Post.agency_id == agency_id, Post.client_id == client_id)
+    # Media ids live in JSON lists, which SQLite and PostgreSQL search differently: read them here.
+    return [
+        post.id
+        for post in session.scalars(query.options(selectinload(Post.targets)))
+        if media_id in (post.media_ids or []) or any(media_id in (t.media_ids or []) for t in post.targets)
+    ]
 
 
 def media_path_of(settings: Settings, asset: MediaAsset, thumb: bool = False) -> Path | None:

@@ -17,7 +17,7 @@ from tenants.errors import N_, Invalid
 from tenants.models import Client, CommunicationPlan, MediaAsset, Post, PostTarget, SocialAccount
 from tenants.models.base import utcnow
 from tenants.networks import NETWORKS, text_length
-from tenants.services import plans
+from tenants.services import links, plans
 
 MIX_WINDOW = timedelta(days=14)
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -147,6 +147,18 @@ def channel_findings(plan: CommunicationPlan | None, context: CheckContext) -> l
     ]
 
 
+def published_length(client: Client, variant: Variant, post: Post | None) -> int:
+    """The variant's length as it will be published: with the client's UTM parameters in its links."""
+    published = links.apply_utm(
+        variant.text,
+        client.utm_template or "",
+        network=variant.network,
+        client_slug=client.slug,
+        post_id=post.id if post is not None else None,
+    )
+    return text_length(variant.network, published)
+
+
 def finding_as_dict(finding: Finding) -> dict[str, Any]:
     """A finding as stored with the post and returned by the API."""
     return {
@@ -212,11 +224,28 @@ def check_variants(
         findings += duplicate_findings(
             session=session, client=client, post=post, variant=variant, moment=moment, context=context
         )
+        length = published_length(client, variant, post)
+        limit = variant.text_limit or NETWORKS[variant.network].text_limit
+        if length > limit and not any(f.code == "length" for f in findings):
+            findings.insert(
+                0,
+                make_finding(
+                    context,
+                    "length",
+                    N_(
+                        "With the tracking parameters added to its links this text has "
+                        "%(length)s characters; %(network)s allows %(limit)s."
+                    ),
+                    network=NETWORKS[variant.network].name,
+                    limit=limit,
+                    length=length,
+                ),
+            )
         results.append(
             {
                 "network": variant.network,
                 "account_id": variant.account_id,
-                "length": text_length(variant.network, variant.text),
+                "length": length,
                 "limit": variant.text_limit or NETWORKS[variant.network].text_limit,
                 "findings": [finding_as_dict(f) for f in findings],
             }

@@ -166,7 +166,8 @@ def _apply_targets(session: Session, client: Client, post: Post, items: Any) -> 
                 client_id=client.id,
                 account_id=account_id,
                 network=accounts[account_id].network,
-                media_ids=[],
+                # A new variant starts with the post's media; it may then keep fewer (a text-only X post).
+                media_ids=list(post.media_ids or []),
             )
             post.targets.append(target)
         text = item.get("text")
@@ -184,8 +185,6 @@ def _follow_base(post: Post) -> None:
     for target in post.targets:
         if not target.customised:
             target.text = post.base_text
-        if not target.media_ids and post.media_ids:
-            target.media_ids = list(post.media_ids)
 
 
 def apply_changes(*, session: Session, client: Client, post: Post, data: Mapping[str, Any]) -> bool:

@@ -11,29 +11,11 @@ from tenants.errors import Conflict, Forbidden, Gone, Invalid
 from tenants.models import AuditEntry, Notification, OutboxMessage, PostComment, utcnow
 from tenants.services import approvals
 from tests.factories import (
-    AgencyFactory,
-    ClientFactory,
-    SocialAccountFactory,
     draft_post,
-    member,
     membership_of,
 )
 
 SOON = (utcnow() + timedelta(days=3)).replace(microsecond=0).isoformat()
-
-
-@pytest.fixture
-def world(session):
-    agency = AgencyFactory()
-    client = ClientFactory(agency_id=agency.id, approval_workflow="client")
-    account = SocialAccountFactory(agency_id=agency.id, client_id=client.id, network="mastodon")
-    people = {
-        "editor": member(agency, "editor"),
-        "manager": member(agency, "manager"),
-        "approver": member(agency, "approver", client=client),
-        "viewer": member(agency, "viewer", client=client),
-    }
-    return agency, client, account, people
 
 
 def _m(world, role):

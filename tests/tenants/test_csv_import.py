@@ -196,3 +196,29 @@ def test_an_importer_who_left_gets_a_rejection_and_nothing_is_saved(session, wor
     session.commit()
     assert csv_import.run_import(session=session, import_id=record.id) == "rejected"
     assert _posts(session) == []
+
+
+def test_a_row_that_breaks_while_saving_is_reported_with_its_number(session, world, monkeypatch):
+    from tenants.services import posts
+
+    real = posts.create_post
+    calls = []
+
+    def second_row_fails(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the account was disconnected between checking and saving, say
+            raise Invalid("A disconnected account cannot get posts; reconnect it first.", field="targets")
+        return real(**kwargs)
+
+    monkeypatch.setattr(posts, "create_post", second_row_fails)
+    text = "\n".join([HEADER, f"{YEAR}-06-01,09:30,@da.mario,Uno,,,", f"{YEAR}-06-02,09:30,@da.mario,Due,,,"])
+    record = _run(session, world, text)
+    assert record.status == "rejected" and _posts(session) == []
+    assert record.report == [
+        {
+            "row": 3,
+            "column": "targets",
+            "message": "A disconnected account cannot get posts; reconnect it first.",
+            "params": {},
+        }
+    ]

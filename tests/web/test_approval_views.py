@@ -248,3 +248,70 @@ def test_an_approver_who_lost_the_role_gets_403_and_an_explanation(app, session,
     resp = _web(app).post(f"/approve/{token}", data={"decision": "maybe"})
     assert resp.status_code == 422 and "Choose approve or reject" in resp.get_data(as_text=True)
     assert _web(app).get(f"/approve/{token}").status_code == 200  # a refused decision does not spend it
+
+
+def test_the_link_page_shows_the_posts_pictures_and_only_those(app, session, settings, world):
+    from tenants.services import media
+    from tests.media_samples import image_bytes
+
+    client, account, people = world
+    agency = session.get(Agency, client.agency_id)
+    upload = {
+        "session": session,
+        "settings": settings,
+        "agency_id": client.agency_id,
+        "client_id": client.id,
+        "membership": membership_of(people["editor"], agency),
+        "actor": people["editor"],
+    }
+    shown = media.store_upload(**upload, filename="pizza.jpg", data=image_bytes("JPEG"), alt_text="Una pizza")
+    other = media.store_upload(**upload, filename="segreto.jpg", data=image_bytes("JPEG", size=(30, 30)))
+    session.commit()
+    editor = _web(app, people["editor"])
+    form = {
+        "text": TEXT,
+        "accounts": [str(account.id)],
+        f"text_{account.id}": TEXT,
+        f"customised_{account.id}": "0",
+        "scheduled_local": _soon(),
+        "media_ids": [str(shown.id)],
+    }
+    post_id = int(editor.post("/c/mario/posts/new", data=form).headers["Location"].rsplit("/", 1)[1])
+    editor.post(f"/c/mario/posts/{post_id}/submit")
+    _web(app, people["manager"]).post(f"/c/mario/posts/{post_id}/approve")
+    token = _link_for(session, "cliente@damario.example")
+    anonymous = _web(app)
+    page = anonymous.get(f"/approve/{token}").get_data(as_text=True)
+    assert f"/approve/{token}/media/{shown.id}" in page and 'alt="Una pizza"' in page
+    picture = anonymous.get(f"/approve/{token}/media/{shown.id}")
+    assert picture.status_code == 200 and picture.mimetype == "image/jpeg"
+    assert (
+        picture.headers["X-Content-Type-Options"] == "nosniff"
+        and picture.headers["Cache-Control"] == "no-store"
+    )
+    assert anonymous.get(f"/approve/{token}/media/{other.id}").status_code == 404
+    assert anonymous.get(f"/approve/apv_forged/media/{shown.id}").status_code == 404
+
+
+def test_approving_from_a_stale_page_is_refused(app, session, world):
+    _client, _account, people = world
+    post_id, editor = _draft(app, world)
+    editor.post(f"/c/mario/posts/{post_id}/submit")
+    manager = _web(app, people["manager"])
+    editor.post(f"/c/mario/posts/{post_id}/edit", data={"text": "Nuovo testo", "accounts": []})
+    resp = manager.post(f"/c/mario/posts/{post_id}/approve", data={"revision": "1"}, follow_redirects=True)
+    assert "changed since you opened it" in resp.get_data(as_text=True)
+    assert _status(session, post_id) == "in_review"
+
+
+def test_client_contacts_do_not_see_internal_notes(app, session, world):
+    _client, _account, people = world
+    post_id, _editor = _to_client(app, session, world)
+    manager = _web(app, people["manager"])
+    manager.post(f"/c/mario/posts/{post_id}/comments", data={"body": "Solo per noi", "internal": "1"})
+    manager.post(f"/c/mario/posts/{post_id}/comments", data={"body": "Caro Mario, eccolo"})
+    staff_page = manager.get(f"/c/mario/posts/{post_id}").get_data(as_text=True)
+    client_page = _web(app, people["approver"]).get(f"/c/mario/posts/{post_id}").get_data(as_text=True)
+    assert "Solo per noi" in staff_page and "Caro Mario, eccolo" in staff_page
+    assert "Solo per noi" not in client_page and "Caro Mario, eccolo" in client_page
+    assert 'id="comment-internal"' not in client_page

@@ -12,6 +12,7 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 _POST = {"$ref": "#/components/schemas/Post"}
 _CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _POST_ID = {"name": "post_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_REVISION = {"type": "integer", "description": "The revision decided on; 409 if the post changed since"}
 _WRITE_ERRORS = {"400": _ERROR, "401": _ERROR, "404": _ERROR, "409": _ERROR, "415": _ERROR, "422": _ERROR}
 
 
@@ -111,7 +112,7 @@ def post_paths() -> dict[str, Any]:
             "post": _action(
                 "Approve internally (tokens act as an agency admin; client approval needs a client approver)",
                 "approvePost",
-                {"type": "object", "properties": {"note": text}},
+                {"type": "object", "properties": {"note": text, "revision": _REVISION}},
             ),
         },
         "/posts/{post_id}/reject": {
@@ -119,7 +120,11 @@ def post_paths() -> dict[str, Any]:
             "post": _action(
                 "Send back to draft with a reason",
                 "rejectPost",
-                {"type": "object", "required": ["reason"], "properties": {"reason": text}},
+                {
+                    "type": "object",
+                    "required": ["reason"],
+                    "properties": {"reason": text, "revision": _REVISION},
+                },
             ),
         },
         "/posts/{post_id}/schedule": {

@@ -111,6 +111,14 @@ def delete_post(post_id: int) -> tuple[str, int]:
     return "", 204
 
 
+def _revision(body: dict) -> int | None:
+    """The revision the caller decided on, when it says (409 if the post changed since)."""
+    revision = body.get("revision")
+    if revision is not None and type(revision) is not int:
+        raise Invalid(N_("'%(name)s' must be a whole number."), field="revision", name="revision")
+    return revision
+
+
 def _optional_body() -> dict:
     return _json_body() if request.content_length else {}
 
@@ -135,7 +143,13 @@ def approve_post(post_id: int) -> Response:
     if not isinstance(note, str):
         raise Invalid(N_("'%(name)s' must be a text."), field="note", name="note")
     outcome = approvals.approve(
-        session=db(), post=post, membership=_membership(), actor=None, actor_label=_label(), note=note[:2000]
+        session=db(),
+        post=post,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+        note=note[:2000],
+        revision=_revision(body),
     )
     db().commit()
     announce(outcome)
@@ -154,6 +168,7 @@ def reject_post(post_id: int) -> Response:
         actor=None,
         actor_label=_label(),
         reason=reason if isinstance(reason, str) else "",
+        revision=_revision(body),
     )
     db().commit()
     announce(outcome)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from tenants.errors import DomainError, Forbidden, Gone, NotFound
-from tenants.models import Client, Membership, Post, User
+from tenants.models import Client, MediaAsset, Membership, Post, User
 from tenants.permissions import Perm
-from tenants.services import approval_queue, approvals, posts, social_accounts
-from web.context import db
+from tenants.services import approval_queue, approvals, media, posts, social_accounts
+from web.context import db, settings
 from web.extensions import limiter
 from web.mailer import announce
 from web.tenancy import agency_view, client_view
@@ -82,8 +82,33 @@ def _link_page(token: str, post: Post, membership: Membership, error: str | None
         network_name=network_name,
         when=format_local(post.scheduled_at, client.timezone),
         error=error,
+        assets=_assets_of(post),
     )
     return _no_store(Response(page, status=status, mimetype="text/html"))
+
+
+def _assets_of(post: Post) -> dict[int, MediaAsset]:
+    """The library files this post shows (on the post or on a variant), by id."""
+    wanted = set(post.media_ids or []) | {i for t in post.targets for i in t.media_ids or []}
+    found = media.list_media(session=db(), agency_id=post.agency_id, client_id=post.client_id)
+    return {a.id: a for a in found if a.id in wanted}
+
+
+@bp.get("/approve/<token>/media/<int:media_id>")
+@limiter.limit("300 per minute")
+def link_media(token: str, media_id: int) -> Response:
+    """A file of the post under approval, for the approver who has the link (and only that post's files)."""
+    try:
+        _token, post, _membership = approvals.open_link(session=db(), token=token)
+    except (Gone, Forbidden):
+        abort(404)
+    asset = _assets_of(post).get(media_id)
+    path = media.media_path_of(settings(), asset) if asset else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=asset.mime, conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _no_store(response)
 
 
 @bp.route("/approve/<token>", methods=["GET", "POST"])

@@ -217,7 +217,7 @@ def variant_views(
             {
                 "account_id": v.id,
                 "network": v.account.network,
-                "length": text_length(v.account.network, v.text),
+                "length": text_length(v.account.network, preview),  # as published, UTM included
                 "limit": account_limit(v.account),
                 "findings": result["findings"],
             },

@@ -30,7 +30,10 @@ def safe_next(target: str | None, default: str) -> str:
     if not target:
         return default
     parsed = urlparse(target)
+    # Browsers read a backslash as a slash: "/\\evil.example" would leave the site.
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
         return default
     return target
 

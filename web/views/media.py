@@ -23,7 +23,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from tenants.checks.media import human_size, label
-from tenants.errors import DomainError, Invalid
+from tenants.errors import Conflict, DomainError, Invalid
 from tenants.models import Client, MediaAsset
 from tenants.permissions import Perm
 from tenants.services import media
@@ -134,9 +134,14 @@ def alt_text(client: Client, media_id: int):
 @bp.post("/media/<int:media_id>/delete")
 @client_view(Perm.POSTS_WRITE)
 def delete(client: Client, media_id: int):
-    asset = media.delete_media(
-        session=db(), membership=g.membership, actor=current_user, media_id=media_id, **_ids(client)
-    )
+    try:
+        asset = media.delete_media(
+            session=db(), membership=g.membership, actor=current_user, media_id=media_id, **_ids(client)
+        )
+    except Conflict as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return _back(client)
     db().commit()
     flash(_("%(name)s deleted from the library.", name=asset.original_name), "success")
     return _back(client)

@@ -73,12 +73,18 @@ def _require_some_approval() -> None:
         abort(403)
 
 
+def _seen_revision() -> int | None:
+    """The post revision the approver had on screen (forms carry it), so a newer one is not approved blind."""
+    return request.form.get("revision", type=int)
+
+
 @bp.post("/approve")
 @client_view(Perm.CLIENT_VIEW)
 def approve(client: Client, post_id: int):
     _require_some_approval()
     note = request.form.get("note", "").strip()[:2000]
-    return _act(client, post_id, _step(approvals.approve, note=note), _("Post approved."))
+    step = _step(approvals.approve, note=note, revision=_seen_revision())
+    return _act(client, post_id, step, _("Post approved."))
 
 
 @bp.post("/reject")
@@ -86,9 +92,8 @@ def approve(client: Client, post_id: int):
 def reject(client: Client, post_id: int):
     _require_some_approval()
     reason = request.form.get("reason", "")
-    return _act(
-        client, post_id, _step(approvals.reject, reason=reason), _("Post sent back with your reason.")
-    )
+    step = _step(approvals.reject, reason=reason, revision=_seen_revision())
+    return _act(client, post_id, step, _("Post sent back with your reason."))
 
 
 @bp.post("/schedule")
@@ -154,6 +159,7 @@ def comment(client: Client, post_id: int):
             membership=g.membership,
             actor=current_user,
             body=request.form.get("body", ""),
+            internal=request.form.get("internal") == "1",
         )
         db().commit()
     except DomainError as exc:

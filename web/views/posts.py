@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from tenants.errors import DomainError, NotFound
 from tenants.models import Client, Post
-from tenants.permissions import Perm
+from tenants.permissions import Perm, is_client_role
 from tenants.services import approvals, media, plans, post_checks, posts
 from tenants.services.local_time import TimeChoiceNeeded
 from web.context import db
@@ -68,7 +68,9 @@ def render_post_page(
     picked = [by_id[i] for i in state.media_ids if i in by_id]
     checks = post.checks if post else None
     views = cs.variant_views(state, client, checks, post.id if post else None)
-    unresolved = (checks or {}).get("unresolved", []) if post and post.status == "draft" else []
+    # Blocking findings stop every step before scheduling (an edit after submission can add one).
+    before_queue = post is not None and post.status in ("draft", "in_review", "awaiting_client", "approved")
+    unresolved = (checks or {}).get("unresolved", []) if before_queue else []
     context: dict[str, Any] = {
         "client": client,
         "post": post,
@@ -81,7 +83,8 @@ def render_post_page(
         "network_name": cs.network_name,
         "format_local": lambda moment: cs.format_local(moment, client.timezone),
         "post_findings": [cs.present_finding(f, "") for f in (checks or {}).get("post_findings", [])],
-        "comments": approvals.comments_of(session=db(), post=post) if post else [],
+        "comments": approvals.comments_of(session=db(), post=post, membership=g.membership) if post else [],
+        "is_client_contact": is_client_role(g.membership.role),
         "library": library,
         "thumbs": [
             (url_for("media.thumb", client_slug=client.slug, media_id=a.id), a.alt_text)
