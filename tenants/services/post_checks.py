@@ -56,7 +56,8 @@ def mix_findings(
 ) -> list[Finding]:
     """Warn when promotional posts in the weeks around the date exceed the plan's share."""
     keys, target = _promotional_keys(plan)
-    if not keys or target is None:
+    # Only a promotional post can tip the balance; the others are what keeps it.
+    if not keys or target is None or pillar not in keys:
         return []
     moment = moment or utcnow()
     query = select(Post.id, Post.pillar).where(

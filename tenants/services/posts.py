@@ -22,7 +22,7 @@ from tenants.models import (
 )
 from tenants.models.base import utcnow
 from tenants.permissions import Perm, is_client_role
-from tenants.services import audit, local_time, plans
+from tenants.services import audit, local_time, plans, post_checks
 from tenants.services.access import get_visible_client, require, visible_client_ids
 
 MAX_TEXT = 100_000
@@ -244,6 +244,8 @@ def create_post(
     apply_changes(session=session, client=client, post=post, data=data)
     session.add(post)
     session.flush()
+    # Stored with the post from the start (the calendar and the page show them); suggestions come on submit.
+    post_checks.check_post(session=session, client=client, post=post, suggest=False)
     audit.record(
         session=session,
         agency_id=agency_id,

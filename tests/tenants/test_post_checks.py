@@ -57,6 +57,13 @@ def test_too_many_promotional_posts_around_the_date_warn(session, setup):
     result = post_checks.check_post(session=session, client=client, post=post, suggest=False)
     mix = [f for f in result["post_findings"] if f["code"] == "mix"]
     assert mix and mix[0]["params"]["share"] == 100 and mix[0]["severity"] == "warning"
+    # A post of another pillar restores the balance: it is not warned about.
+    other = draft_post(
+        client, author, [account], "La nostra storia", pillar="educational", scheduled_at=_at(6)
+    )
+    assert "mix" not in _codes(
+        post_checks.check_post(session=session, client=client, post=other, suggest=False)
+    )
 
 
 def test_a_balanced_calendar_does_not_warn_about_the_mix(session, setup):

@@ -290,3 +290,25 @@ def test_media_picked_from_the_library_are_saved_checked_live_and_shown_in_previ
 
     refused = web.post("/c/mario/posts/new", data={**_form([mastodon]), "media_ids": [str(foreign.id)]})
     assert refused.status_code == 422 and session.scalars(select(Post)).all() == [post]
+
+
+def test_stored_findings_are_shown_in_the_readers_language(app, session, world):
+    client, _mastodon, x, people = world
+    from tenants.services import plans
+    from tests.factories import membership_of
+
+    agency = session.get(__import__("tenants.models", fromlist=["Agency"]).Agency, client.agency_id)
+    plans.save_plan(
+        session=session,
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=membership_of(people["manager"], agency),
+        actor=people["manager"],
+        data={"channels": [{"network": "mastodon", "posts_per_week": 2}]},
+    )
+    people["editor"].locale = "it"
+    session.commit()
+    web = _web(app, people["editor"])
+    saved = web.post("/c/mario/posts/new", data=_form([x]))
+    page = web.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "X non è tra i canali del piano di questo cliente." in page

@@ -51,7 +51,6 @@ def create_post(client_id: int) -> tuple[Response, int]:
         data=_json_body(),
         source="api",
     )
-    post_checks.check_post(session=db(), client=client, post=post, suggest=False)
     db().commit()
     return jsonify(_as_dict(post)), 201
 

@@ -166,9 +166,9 @@ def plan_choices(plan: CommunicationPlan | None) -> tuple[list[tuple[str, str]],
 def present_finding(finding: dict[str, Any], text: str) -> dict[str, Any]:
     """A stored finding for people: translated sentence, quoted spans, severity, suggestions."""
     try:
-        sentence = gettext(finding["message"], **finding.get("params", {}))
+        sentence = gettext(finding.get("template") or finding["message"], **finding.get("params", {}))
     except (KeyError, TypeError, ValueError):
-        sentence = finding.get("text", finding.get("code", ""))
+        sentence = finding.get("message", finding.get("code", ""))
     quotes = [text[start:end] for start, end in finding.get("spans", []) if 0 <= start < end <= len(text)]
     return {
         "code": finding["code"],
