@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from tenants.errors import DomainError
 from tenants.models import Client, Membership, Post, SocialAccount, TimeSlot, User
 from tenants.models.base import utcnow
-from tenants.services import approvals, posts
+from tenants.services import approvals, media, posts
+from tenants.settings import Settings
 
 # (days from today, local time, networks, pillar, persona, final status, text)
 DEMO_POSTS = (
     (
         1,
         "12:00",
-        ("facebook", "mastodon"),
+        ("facebook", "mastodon", "instagram"),
         "promotional",
         "Giulia",
         "scheduled",
@@ -46,7 +47,7 @@ DEMO_POSTS = (
     (
         4,
         "18:00",
-        ("facebook", "x"),
+        ("facebook", "x", "instagram"),
         "user_generated",
         "Giulia",
         "awaiting_client",
@@ -82,7 +83,7 @@ DEMO_POSTS = (
     (
         13,
         "11:00",
-        ("facebook",),
+        ("facebook", "instagram"),
         "user_generated",
         None,
         "draft",
@@ -115,8 +116,49 @@ def _advance(session: Session, post: Post, status: str, owner: Membership, user:
         approvals.schedule(session=session, post=post, membership=owner, actor=user)
 
 
-def seed_demo_calendar(*, session: Session, client: Client) -> int:
-    """Fill the demo client's calendar once (needs its sandbox accounts); returns the posts created."""
+def demo_picture() -> bytes:
+    """A small drawn picture of a pizza (JPEG), so demo Instagram posts have an image."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1080, 1080), "#f4e9d8")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((140, 140, 940, 940), fill="#e0a458", outline="#a0522d", width=24)
+    draw.ellipse((200, 200, 880, 880), fill="#c0392b")
+    for x, y in ((380, 360), (640, 420), (470, 620), (700, 680), (330, 560), (560, 300)):
+        draw.ellipse((x - 55, y - 55, x + 55, y + 55), fill="#fdf6e3")
+    for x, y in ((520, 480), (420, 760), (760, 540)):
+        draw.ellipse((x - 28, y - 18, x + 28, y + 18), fill="#2e7d32")
+    out = BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _picture(
+    session: Session, settings: Settings | None, client: Client, owner: Membership, user: User
+) -> list[int]:
+    if settings is None:
+        return []
+    asset = media.store_upload(
+        session=session,
+        settings=settings,
+        agency_id=client.agency_id,
+        client_id=client.id,
+        membership=owner,
+        actor=user,
+        filename="pizza-margherita.jpg",
+        data=demo_picture(),
+        alt_text="Una pizza margherita vista dall'alto, con mozzarella e basilico",
+    )
+    return [asset.id]
+
+
+def seed_demo_calendar(*, session: Session, client: Client, settings: Settings | None = None) -> int:
+    """Fill the demo client's calendar once (needs its sandbox accounts); returns the posts created.
+
+    With settings (where the media library lives) the demo picture is added and used on Instagram posts.
+    """
     if session.scalars(select(Post.id).where(Post.client_id == client.id).limit(1)).first() is not None:
         return 0
     owner = session.scalars(
@@ -135,11 +177,13 @@ def seed_demo_calendar(*, session: Session, client: Client) -> int:
         )
     }
     user = session.get(User, owner.user_id)
+    picture = _picture(session, settings, client, owner, user)
     zone = ZoneInfo(client.timezone)
     today = utcnow().astimezone(zone).date()
     created = 0
     for days, at, networks, pillar, persona, status, text in DEMO_POSTS:
-        targets = [accounts[n].id for n in networks if n in accounts]
+        wanted = [n for n in networks if n != "instagram" or picture]
+        targets = [accounts[n].id for n in wanted if n in accounts]
         if not targets:
             continue
         local = datetime.combine(today + timedelta(days=days), time.fromisoformat(at), tzinfo=zone)
@@ -156,6 +200,7 @@ def seed_demo_calendar(*, session: Session, client: Client) -> int:
                 "pillar": pillar,
                 "persona": persona,
                 "scheduled_at": local.isoformat(),
+                "media_ids": picture if "instagram" in wanted else [],
             },
         )
         try:

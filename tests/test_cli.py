@@ -69,7 +69,7 @@ def test_demo_accounts_connect_through_the_sandbox_once(cli_env, sandbox, sessio
     from sqlalchemy import select
 
     from tenants.demo_calendar import DEMO_POSTS
-    from tenants.models import Post, SocialAccount
+    from tenants.models import Post, PostTarget, SocialAccount
 
     env = {**cli_env, "CADENZA_SANDBOX_URL": sandbox.url}
     cadenza(env, "seed-demo")
@@ -79,8 +79,12 @@ def test_demo_accounts_connect_through_the_sandbox_once(cli_env, sandbox, sessio
     assert {"mastodon", "x", "bluesky", "linkedin"} <= networks
     assert "already connected" in cadenza(env, "seed-demo-accounts").stdout
     statuses = session.scalars(select(Post.status)).all()
+    by_text = {p.base_text: p.status for p in session.scalars(select(Post))}
+    assert by_text == {text: status for *_rest, status, text in DEMO_POSTS}  # every post reached its stage
     assert {"draft", "in_review", "awaiting_client", "approved", "scheduled"} <= set(statuses)
     assert len(statuses) == len(DEMO_POSTS)  # seeded once, not again on the second run
+    instagram = session.scalars(select(PostTarget).where(PostTarget.network == "instagram")).all()
+    assert instagram and all(t.media_ids for t in instagram)  # Instagram posts carry the demo picture
 
 
 def test_rotate_keys_re_encrypts_under_the_new_key(cli_env, sandbox, session):

@@ -125,7 +125,7 @@ def connect_demo_accounts(settings: Settings) -> list[str]:
         except (ConnectorError, ImportError) as exc:
             log.warning("demo bluesky account not connected: %s", exc)
         session.flush()
-        seed_demo_calendar(session=session, client=client)
+        seed_demo_calendar(session=session, client=client, settings=settings)
         session.commit()
     engine.dispose()
     return connected

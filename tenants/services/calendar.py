@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -261,11 +262,16 @@ class Summary:
     mix: list[PillarShare]
     total: int
     has_plan: bool
+    this_week: date
 
     @property
     def gaps(self) -> list[ChannelWeek]:
-        """Every channel-week planned below the plan's frequency."""
-        return [cw for weeks in self.channels.values() for cw in weeks if cw.gap]
+        """Every channel-week from this week on planned below the plan's frequency (the past is history)."""
+        return [cw for weeks in self.channels.values() for cw in weeks if cw.gap and self.open(cw)]
+
+    def open(self, week: ChannelWeek) -> bool:
+        """True for this week and later ones: a gap there can still be filled."""
+        return week.week_start >= self.this_week
 
 
 def period_summary(
@@ -312,7 +318,10 @@ def period_summary(
         PillarShare(p["key"], p["name"], float(p["target_share"]), counts[p["key"]], share(counts[p["key"]]))
         for p in pillars
     ]
-    return Summary(weeks=weeks, channels=channels, mix=mix, total=total, has_plan=plan is not None)
+    this_week = _monday(utcnow().astimezone(ZoneInfo(client.timezone)).date())
+    return Summary(
+        weeks=weeks, channels=channels, mix=mix, total=total, has_plan=plan is not None, this_week=this_week
+    )
 
 
 @dataclass(frozen=True)

@@ -334,3 +334,23 @@ def test_dates_in_links_move_by_period(app, session, world):
     page = _html(_web(app, people["editor"]).get(f"/c/mario/calendar?view=week&date={JUNE_MONDAY}"))
     previous = (JUNE_MONDAY - timedelta(days=7)).isoformat()
     assert f"date={previous}" in page and f"date={(JUNE_MONDAY + timedelta(days=7)).isoformat()}" in page
+
+
+def test_cards_name_pillars_as_the_plan_does_and_past_weeks_are_not_gaps(app, session, world):
+    _agency, client, insta, people = world
+    save_plan(
+        client,
+        people["manager"],
+        channels=[{"network": "instagram", "posts_per_week": 3}],
+        pillars=[
+            {"key": "educational", "name": "Dietro le quinte", "target_share": 60},
+            {"key": "promotional", "name": "Offerte", "target_share": 40},
+        ],
+    )
+    post_at(client, people["editor"], [insta], datetime(YEAR, 6, 2, 18, 45), "Il forno", pillar="educational")
+    web = _web(app, people["editor"])
+    month = _html(web.get(f"/c/mario/calendar?view=month&date={YEAR}-06-10"))
+    day_cell = month.split(f'id="day-{YEAR}-06-02"')[1].split("</td>")[0]
+    assert "Dietro le quinte" in day_cell
+    past = _html(web.get("/c/mario/calendar?view=month&date=2025-06-10"))
+    assert 'id="gaps"' not in past and 'id="no-gaps"' in past
