@@ -7,7 +7,7 @@ from tenants.models.client import DEFAULT_TIMEZONE, Client
 from tenants.models.media import MediaAsset
 from tenants.models.notifications import Notification
 from tenants.models.plan import CommunicationPlan
-from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget
+from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget, PublishAttempt
 from tenants.models.records import AuditEntry, OutboxMessage
 from tenants.models.security import ApiToken, Invitation, PasswordReset
 from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
@@ -22,6 +22,7 @@ __all__ = [
     "Post",
     "PostComment",
     "PostTarget",
+    "PublishAttempt",
     "TimeSlot",
     "AuditEntry",
     "Base",

@@ -9,7 +9,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.models.base import Base, UTCDateTime, utcnow
 
-POST_STATUSES = ("draft", "in_review", "awaiting_client", "approved", "scheduled")
+POST_STATUSES = ("draft", "in_review", "awaiting_client", "approved", "scheduled", "published", "failed")
+# A target once its post is scheduled (worker/publishing.py): pending -> queued -> publishing -> published,
+# or retry (queued again when due), unconfirmed (reconciled first), failed; cancelled by a person.
+TARGET_STATUSES = (
+    "pending",
+    "queued",
+    "publishing",
+    "retry",
+    "unconfirmed",
+    "published",
+    "failed",
+    "cancelled",
+)
+TARGET_FINAL = ("published", "failed", "cancelled")
 
 
 class Post(Base):
@@ -19,6 +32,7 @@ class Post(Base):
     __table_args__ = (
         Index("ix_posts_client_scheduled", "client_id", "scheduled_at"),
         Index("ix_posts_agency_scheduled", "agency_id", "scheduled_at"),
+        Index("ix_posts_status_scheduled", "status", "scheduled_at"),  # the dispatcher's question
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +66,10 @@ class PostTarget(Base):
     """The post on one social account: its own text (a variant of the base) and media."""
 
     __tablename__ = "post_targets"
-    __table_args__ = (UniqueConstraint("post_id", "account_id"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "account_id"),
+        Index("ix_post_targets_status_next", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
@@ -64,13 +81,43 @@ class PostTarget(Base):
     # False while the variant simply follows the base text.
     customised: Mapped[bool] = mapped_column(Boolean, default=False)
     media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    # Publishing states arrive with the publishing pipeline; until then a target is "pending".
     status: Mapped[str] = mapped_column(String(20), default="pending")
     remote_id: Mapped[str | None] = mapped_column(String(200), default=None)
     remote_url: Mapped[str | None] = mapped_column(String(500), default=None)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a target waiting to retry is due again (the network's Retry-After, or backoff with jitter).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    error_class: Mapped[str | None] = mapped_column(String(20), default=None)
+    error_message: Mapped[str | None] = mapped_column(String(1000), default=None)
 
     post: Mapped[Post] = relationship(back_populates="targets")
+
+
+class PublishAttempt(Base):
+    """One try at publishing a target, recorded before the network is called (the publish log)."""
+
+    __tablename__ = "publish_attempts"
+    __table_args__ = (
+        UniqueConstraint("target_id", "number"),
+        Index("ix_publish_attempts_client_started", "client_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("post_targets.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="publish")  # publish, reconcile
+    job_id: Mapped[str | None] = mapped_column(String(120), default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # published, found (reconciled), retry_later, reconnect, rejected, unknown, lost (worker died)
+    outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    detail: Mapped[str | None] = mapped_column(String(1000), default=None)
 
 
 class PostComment(Base):
