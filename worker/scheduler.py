@@ -28,9 +28,12 @@ class Periodic:
 def periodic_tasks() -> list[Periodic]:
     """Everything that runs on a timer."""
     from worker.jobs.maintenance import purge_expired_connections
+    from worker.jobs.publish import dispatch_due, recover_stuck
     from worker.jobs.tokens import enqueue_due_refreshes
 
     return [
+        Periodic("dispatch-due-posts", 2, dispatch_due),
+        Periodic("recover-stuck-targets", 60, recover_stuck),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
     ]
@@ -63,4 +66,4 @@ def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> 
             connection.delete("cadenza:scheduler:lease")
         if once:
             return
-        time.sleep(5)
+        time.sleep(1)

@@ -44,6 +44,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("New comment on a post", "%(actor)s commented on the post “%(post)s”."),
         "it": ("Nuovo commento su un post", "%(actor)s ha commentato il post “%(post)s”."),
     },
+    "post.publish_failed": {
+        "en": (
+            "A post could not be published on %(handle)s",
+            "“%(post)s” was not published on %(handle)s (%(network)s): %(reason)s",
+        ),
+        "it": (
+            "Un post non è stato pubblicato su %(handle)s",
+            "“%(post)s” non è stato pubblicato su %(handle)s (%(network)s): %(reason)s",
+        ),
+    },
 }
 ONE_CLICK = {
     "en": "Approve or reject with one click (the link works once, for this version of the post): %(link)s",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from tenants.crypto import TokenCipher
@@ -14,20 +13,9 @@ from tenants.services import social_accounts
 from tenants.services.social_accounts import GrantedAccount
 from tests.factories import AgencyFactory, ClientFactory, member
 from tests.sandbox_control import authorize
-from worker.context import job_context
 from worker.jobs.tokens import enqueue_due_refreshes, refresh_account_token
 from worker.networks.registry import get_connector
 from worker.queues import get_queue, redis_connection
-
-
-@pytest.fixture
-def worker_env(process_env, sandbox, monkeypatch):
-    """Jobs read settings from the environment: point it at this test's database, Redis and sandbox."""
-    monkeypatch.setenv("CADENZA_SANDBOX_URL", sandbox.url)
-    monkeypatch.setenv("CADENZA_NETWORK_TIMEOUT", "5")
-    job_context.cache_clear()
-    yield job_context().settings
-    job_context.cache_clear()
 
 
 def _x_account(settings, session) -> SocialAccount:

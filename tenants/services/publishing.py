@@ -1,0 +1,340 @@
+"""The publishing pipeline's bookkeeping: which targets are due, each attempt, and every outcome.
+
+No network calls here (they are in worker/jobs/publish.py). Every state change is a guarded UPDATE on the
+state the caller read, so two dispatchers, two workers or a recovery sweep racing a slow job leave exactly
+one winner: that is what makes a post go out once per target, whatever crashes.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tenants.errors import N_, Conflict
+from tenants.models import Client, Membership, Post, PostTarget, PublishAttempt, User
+from tenants.models.base import utcnow
+from tenants.models.posts import TARGET_FINAL
+from tenants.permissions import Perm
+from tenants.services import audit
+from tenants.services.access import require
+
+DISPATCHABLE = ("pending", "retry", "unconfirmed")
+IN_FLIGHT = ("queued", "publishing")
+# A client may have at most this many targets waiting in the queue: a burst of thousands from one client
+# then never stands in front of another client's single post for more than a few jobs.
+PER_CLIENT_IN_FLIGHT = 8
+BATCH = 400
+RETRY_WINDOW = timedelta(hours=6)
+BACKOFF_BASE = timedelta(seconds=20)
+BACKOFF_CAP = timedelta(minutes=15)
+STUCK_AFTER = timedelta(minutes=3)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A target the dispatcher just marked queued, with the id its RQ job must carry."""
+
+    target_id: int
+    client_id: int
+    job_id: str
+
+
+def job_id_for(target: PostTarget | int, queued_at: datetime) -> str:
+    """Deterministic per dispatch: the same queued target is never enqueued twice under different ids."""
+    target_id = target if isinstance(target, int) else target.id
+    return f"publish-{target_id}-{int(queued_at.timestamp() * 1000)}"
+
+
+def claim_due(*, session: Session, now: datetime | None = None, batch: int = BATCH) -> list[Claimed]:
+    """Mark due targets queued, fairly across clients, and return them (the caller commits, then enqueues)."""
+    now = now or utcnow()
+    in_flight = dict(
+        session.execute(
+            select(PostTarget.client_id, func.count())
+            .where(PostTarget.status.in_(IN_FLIGHT))
+            .group_by(PostTarget.client_id)
+        ).all()
+    )
+    rank = (
+        func.row_number()
+        .over(partition_by=PostTarget.client_id, order_by=(Post.scheduled_at, PostTarget.id))
+        .label("rank")
+    )
+    candidates = (
+        select(PostTarget.id, PostTarget.client_id, rank)
+        .join(Post, Post.id == PostTarget.post_id)
+        .where(
+            Post.status == "scheduled",
+            Post.scheduled_at <= now,
+            PostTarget.status.in_(DISPATCHABLE),
+            (PostTarget.next_attempt_at.is_(None)) | (PostTarget.next_attempt_at <= now),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(candidates.c.id, candidates.c.client_id, candidates.c.rank)
+        .where(candidates.c.rank <= PER_CLIENT_IN_FLIGHT)
+        .order_by(candidates.c.rank, candidates.c.id)
+    ).all()
+    wanted = [r.id for r in rows if r.rank <= PER_CLIENT_IN_FLIGHT - in_flight.get(r.client_id, 0)][:batch]
+    if not wanted:
+        return []
+    # Lock what nobody else holds (PostgreSQL); a second dispatcher skips these rows instead of waiting.
+    locked = session.scalars(
+        select(PostTarget)
+        .where(PostTarget.id.in_(wanted), PostTarget.status.in_(DISPATCHABLE))
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = []
+    for target in locked:
+        result = session.execute(
+            update(PostTarget)
+            .where(PostTarget.id == target.id, PostTarget.status == target.status)
+            .values(status="queued", queued_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(Claimed(target.id, target.client_id, job_id_for(target.id, now)))
+    session.expire_all()
+    return claimed
+
+
+def start_attempt(
+    *, session: Session, target_id: int, job_id: str | None
+) -> tuple[PostTarget, PublishAttempt] | None:
+    """queued -> publishing, and the attempt row, committed by the caller before any network call."""
+    target = session.get(PostTarget, target_id)
+    if target is None or target.status != "queued":
+        return None
+    now = utcnow()
+    won = session.execute(
+        update(PostTarget)
+        .where(
+            PostTarget.id == target.id, PostTarget.status == "queued", PostTarget.attempts == target.attempts
+        )
+        .values(status="publishing", started_at=now, attempts=target.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:
+        session.rollback()
+        return None
+    session.refresh(target)
+    attempt = PublishAttempt(
+        agency_id=target.agency_id,
+        client_id=target.client_id,
+        post_id=target.post_id,
+        target_id=target.id,
+        number=target.attempts,
+        kind="reconcile" if target.error_class == "unknown" else "publish",
+        job_id=job_id,
+        started_at=now,
+    )
+    session.add(attempt)
+    session.flush()
+    return target, attempt
+
+
+def _finish(attempt: PublishAttempt, outcome: str, detail: str | None = None) -> None:
+    attempt.finished_at = utcnow()
+    attempt.outcome = outcome
+    attempt.detail = (detail or "")[:1000] or None
+
+
+def record_published(
+    *,
+    session: Session,
+    target: PostTarget,
+    attempt: PublishAttempt,
+    remote_id: str,
+    url: str | None,
+    found: bool = False,
+) -> None:
+    """The network has the post: keep where it landed."""
+    target.status = "published"
+    target.remote_id = remote_id
+    target.remote_url = url
+    target.published_at = utcnow()
+    target.error_class = target.error_message = None
+    target.next_attempt_at = None
+    _finish(attempt, "found" if found else "published", url)
+    settle_post(session=session, post_id=target.post_id)
+
+
+def backoff(attempts: int, retry_at: datetime | None = None) -> datetime:
+    """When to try again: exponential with jitter, never before the network's own retry time."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    when = utcnow() + delay
+    return max(when, retry_at) if retry_at else when
+
+
+def record_retry(
+    *,
+    session: Session,
+    target: PostTarget,
+    attempt: PublishAttempt,
+    reason: str,
+    retry_at: datetime | None,
+    unknown: bool = False,
+) -> None:
+    """Try again later (or fail when the retry window is over)."""
+    post = session.get(Post, target.post_id)
+    when = backoff(target.attempts, retry_at)
+    _finish(attempt, "unknown" if unknown else "retry_later", reason)
+    if post.scheduled_at is not None and when - post.scheduled_at > RETRY_WINDOW:
+        record_failed(session=session, target=target, attempt=None, error_class="retry_later", reason=reason)
+        return
+    target.status = "unconfirmed" if unknown else "retry"
+    target.error_class = (
+        "unknown" if unknown else (target.error_class if target.error_class == "unknown" else "retry_later")
+    )
+    target.error_message = reason[:1000]
+    target.next_attempt_at = when
+
+
+def record_failed(
+    *, session: Session, target: PostTarget, attempt: PublishAttempt | None, error_class: str, reason: str
+) -> None:
+    """A final failure with the reason in plain words (editable and retryable by a person)."""
+    target.status = "failed"
+    target.error_class = error_class
+    target.error_message = reason[:1000]
+    target.next_attempt_at = None
+    if attempt is not None:
+        _finish(attempt, error_class, reason)
+    settle_post(session=session, post_id=target.post_id)
+
+
+def settle_post(*, session: Session, post_id: int) -> None:
+    """Once every target is final, the post is published (all went out) or failed (some did not)."""
+    session.flush()
+    post = session.get(Post, post_id)
+    statuses = set(session.scalars(select(PostTarget.status).where(PostTarget.post_id == post_id)))
+    if not statuses or not statuses <= set(TARGET_FINAL) or post.status not in ("scheduled", "failed"):
+        return
+    post.status = "published" if statuses <= {"published", "cancelled"} else "failed"
+    post.updated_at = utcnow()
+
+
+def stuck(*, session: Session, now: datetime | None = None) -> list[PostTarget]:
+    """Targets queued or publishing for too long: a worker died, or Redis lost the job."""
+    limit = (now or utcnow()) - STUCK_AFTER
+    return list(
+        session.scalars(
+            select(PostTarget).where(
+                ((PostTarget.status == "queued") & (PostTarget.queued_at < limit))
+                | ((PostTarget.status == "publishing") & (PostTarget.started_at < limit))
+            )
+        )
+    )
+
+
+def recover(*, session: Session, target: PostTarget) -> str:
+    """Put a stuck target back in line; one that was mid-publish is reconciled with the network first."""
+    if target.status == "queued":
+        moved = session.execute(
+            update(PostTarget)
+            .where(
+                PostTarget.id == target.id,
+                PostTarget.status == "queued",
+                PostTarget.queued_at == target.queued_at,
+            )
+            .values(status="retry", next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return "requeued" if moved.rowcount == 1 else "raced"
+    moved = session.execute(
+        update(PostTarget)
+        .where(
+            PostTarget.id == target.id,
+            PostTarget.status == "publishing",
+            PostTarget.started_at == target.started_at,
+        )
+        .values(status="unconfirmed", error_class="unknown", next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        return "raced"
+    attempt = session.scalars(
+        select(PublishAttempt)
+        .where(PublishAttempt.target_id == target.id, PublishAttempt.finished_at.is_(None))
+        .order_by(PublishAttempt.number.desc())
+    ).first()
+    if attempt is not None:
+        _finish(attempt, "lost", "The worker stopped during the call; the network is asked before any retry.")
+    return "reconcile"
+
+
+def _own_target(session: Session, membership: Membership, post: Post, target_id: int) -> PostTarget:
+    require(membership, Perm.POSTS_WRITE)
+    target = next((t for t in post.targets if t.id == target_id), None)
+    if target is None:
+        raise Conflict(N_("This account is not part of the post."), field="target")
+    return target
+
+
+def retry_target(
+    *, session: Session, post: Post, target_id: int, membership: Membership, actor: User | None
+) -> None:
+    """A person asks to try a failed target again, now."""
+    target = _own_target(session, membership, post, target_id)
+    if target.status != "failed":
+        raise Conflict(N_("Only a failed account can be retried."), field="target")
+    target.status, target.next_attempt_at = "retry", utcnow()
+    if post.status == "failed":
+        post.status = "scheduled"
+    audit.record(
+        session=session,
+        agency_id=post.agency_id,
+        client_id=post.client_id,
+        action="post.target_retried",
+        actor=actor,
+        target_type="post",
+        target_id=post.id,
+        details={"target": target.id},
+    )
+
+
+def cancel_target(
+    *, session: Session, post: Post, target_id: int, membership: Membership, actor: User | None
+) -> None:
+    """Stop one account's publication before it is dispatched."""
+    target = _own_target(session, membership, post, target_id)
+    moved = session.execute(
+        update(PostTarget)
+        .where(PostTarget.id == target.id, PostTarget.status.in_(("pending", "retry", "failed")))
+        .values(status="cancelled", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(
+            N_("This account is already being published; it cannot be cancelled now."), field="target"
+        )
+    session.refresh(target)
+    settle_post(session=session, post_id=post.id)
+    audit.record(
+        session=session,
+        agency_id=post.agency_id,
+        client_id=post.client_id,
+        action="post.target_cancelled",
+        actor=actor,
+        target_type="post",
+        target_id=post.id,
+        details={"target": target.id},
+    )
+
+
+def publish_log(*, session: Session, client: Client, limit: int = 200) -> list[PublishAttempt]:
+    """The client's newest publish attempts (the staff's publish log)."""
+    return list(
+        session.scalars(
+            select(PublishAttempt)
+            .where(PublishAttempt.agency_id == client.agency_id, PublishAttempt.client_id == client.id)
+            .order_by(PublishAttempt.id.desc())
+            .limit(limit)
+        )
+    )
