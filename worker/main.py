@@ -5,6 +5,7 @@ from __future__ import annotations
 from rq import Worker
 
 from tenants.settings import Settings
+from worker.log_setup import configure_logging
 from worker.queues import QUEUE_NAMES, get_queue, redis_connection
 
 
@@ -17,6 +18,7 @@ def run_worker(
     with_scheduler: bool = True,
 ) -> bool:
     """Process jobs until stopped (or, with burst, until the queues are empty)."""
+    configure_logging()
     connection = redis_connection(redis_url)
     worker = Worker([get_queue(name, connection=connection) for name in queues], connection=connection)
     return worker.work(burst=burst, with_scheduler=with_scheduler)

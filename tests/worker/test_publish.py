@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tenants.models import Notification, Post, PostTarget, PublishAttempt, SocialAccount, utcnow
 from tests.factories import ClientFactory, draft_post, member
 from tests.worker.test_token_refresh import _x_account
+from worker import rate_limits
 from worker.jobs.publish import dispatch_due, recover_stuck
 from worker.queues import get_queue, redis_connection
 
@@ -72,6 +73,8 @@ def test_rate_limited_waits_for_the_networks_time_then_publishes(worker_env, san
     _run(worker_env)  # not due yet: untouched
     assert _target(session, post).status == "retry"
     sandbox.advance_clock(16 * 60)  # X's rate window resets
+    # Cadenza's shared hold runs on real time; the sandbox's clock jumped, so lift the hold too.
+    redis_connection(worker_env.redis_url).delete(f"{rate_limits.PREFIX}{account.id}")
     _make_due(session, target)
     _run(worker_env)
     assert _target(session, post).status == "published" and len(sandbox.published(network="x")) == 1
@@ -238,3 +241,18 @@ def test_two_dispatchers_never_claim_the_same_target(worker_env, sandbox, sessio
     assert ids_a and not ids_a & ids_b
     total = session.scalars(select(PostTarget).where(PostTarget.status == "queued")).all()
     assert len(total) == len(ids_a | ids_b)
+
+
+def test_once_an_account_is_rate_limited_other_workers_do_not_ask_again(worker_env, sandbox, session):
+    account = _x_account(worker_env, session)
+    first = _due_post(session, account, text="Primo")
+    sandbox.fault("x", "rate_limit", write_only=True)
+    _run(worker_env)
+    second = _due_post(session, account, text="Secondo")
+    _run(worker_env)
+    held = _target(session, second)
+    assert held.status == "retry" and held.next_attempt_at >= _target(
+        session, first
+    ).next_attempt_at - timedelta(seconds=1)
+    detail = session.scalars(select(PublishAttempt.detail).where(PublishAttempt.target_id == held.id)).one()
+    assert detail == "Rate limited by the network."

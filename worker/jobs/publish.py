@@ -8,8 +8,10 @@ any new attempt, so nothing is posted twice.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
+import structlog
 from redis import Redis, RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from tenants.crypto import TokenCipher
 from tenants.models import Client, MediaAsset, Post, PostTarget, SocialAccount
 from tenants.services import links, media, notifications, publishing, social_accounts
+from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
@@ -26,6 +29,7 @@ from worker.networks.types import MediaItem, PublishRequest
 from worker.queues import get_queue, redis_connection
 
 log = logging.getLogger("cadenza.publish")
+events = structlog.get_logger("cadenza.publish")
 JOB_TIMEOUT = 300
 
 
@@ -72,24 +76,37 @@ def publish_target(target_id: int) -> str:
     from rq import get_current_job
 
     job = get_current_job()
-    with ctx.session_factory() as session:
-        started = publishing.start_attempt(
-            session=session, target_id=target_id, job_id=job.id if job else None
-        )
+    job_id = job.id if job else None
+    redis = redis_connection(ctx.settings.redis_url_or_embedded)
+    with (
+        ctx.session_factory() as session,
+        structlog.contextvars.bound_contextvars(target_id=target_id, job_id=job_id),
+    ):
+        started = publishing.start_attempt(session=session, target_id=target_id, job_id=job_id)
         if started is None:
+            events.info("publish.skipped")
             return "skipped"  # another job, or the recovery sweep, already has it
         session.commit()  # the attempt is on record before the network is called
         target, attempt = started
-        outcome = _publish(session, ctx.settings, target, attempt)
+        clock = time.monotonic()
+        outcome = _publish(session, ctx.settings, target, attempt, redis)
         message_ids = _tell_about_failure(session, ctx.settings, target) if target.status == "failed" else []
         session.commit()
-    redis = redis_connection(ctx.settings.redis_url_or_embedded)
+        events.info(
+            "publish.outcome",
+            client_id=target.client_id,
+            network=target.network,
+            outcome=outcome,
+            attempt=attempt.number,
+            seconds=round(time.monotonic() - clock, 3),
+            remote_url=target.remote_url,
+        )
     for message_id in message_ids:
         enqueue_delivery_if_smtp(redis, ctx.settings, message_id)
     return outcome
 
 
-def _publish(session: Session, settings, target: PostTarget, attempt) -> str:
+def _publish(session: Session, settings, target: PostTarget, attempt, redis: Redis) -> str:
     account = session.get(SocialAccount, target.account_id)
     if account is None or account.status != "connected":
         reason = (account.status_reason if account else None) or "The account is not connected."
@@ -110,6 +127,17 @@ def _publish(session: Session, settings, target: PostTarget, attempt) -> str:
                 reason=account.status_reason or "The account needs reconnecting.",
             )
             return "reconnect"
+    held = rate_limits.held_until(redis, account.id)
+    if held is not None:
+        # Another worker already heard "not before" from the network for this account: don't ask again.
+        publishing.record_retry(
+            session=session,
+            target=target,
+            attempt=attempt,
+            reason="Rate limited by the network.",
+            retry_at=held,
+        )
+        return "retry_later"
     cipher = TokenCipher.from_settings(settings)
     connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
     creds = credentials_for(cipher=cipher, account=account)
@@ -129,6 +157,7 @@ def _publish(session: Session, settings, target: PostTarget, attempt) -> str:
                 return "found"
         published = connector.publish(creds, request)
     except RetryLater as exc:
+        rate_limits.hold_account(redis, account.id, exc.retry_at)
         publishing.record_retry(
             session=session, target=target, attempt=attempt, reason=exc.reason, retry_at=exc.retry_at
         )

@@ -1,0 +1,32 @@
+"""Rate limits shared by all workers: once a network says "not before T" for an account, nobody asks again."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+
+from redis import Redis, RedisError
+
+PREFIX = "cadenza:hold:account:"
+
+
+def hold_account(connection: Redis, account_id: int, until: datetime) -> None:
+    """Remember the network's retry time for this account (expires by itself at that time)."""
+    milliseconds = int((until - datetime.now(UTC)).total_seconds() * 1000)
+    if milliseconds <= 0:
+        return
+    # Without Redis each worker learns the limit from the network itself: slower, still correct.
+    with contextlib.suppress(RedisError):
+        connection.set(f"{PREFIX}{account_id}", until.isoformat(), px=milliseconds)
+
+
+def held_until(connection: Redis, account_id: int) -> datetime | None:
+    """The time before which this account must not be called, if a worker learned one."""
+    try:
+        value = connection.get(f"{PREFIX}{account_id}")
+    except RedisError:
+        return None
+    if not value:
+        return None
+    until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
+    return until if until > datetime.now(UTC) else None
