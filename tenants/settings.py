@@ -85,6 +85,8 @@ class Settings:
     # Per network: (client_id, client_secret) of the agency app, from CADENZA_<NETWORK>_CLIENT_ID/SECRET.
     network_apps: dict[str, tuple[str, str]] = field(default_factory=dict)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # Bearer token Prometheus sends to /metrics; unset, /metrics answers only on the loopback address.
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         if self.media_path is None:
@@ -146,6 +148,7 @@ class Settings:
             signup_enabled=_flag(env.get("CADENZA_SIGNUP_ENABLED"), True),
             session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")),
             login_rate_limit=env.get("CADENZA_LOGIN_RATE_LIMIT") or "10 per minute",
+            metrics_token=env.get("CADENZA_METRICS_TOKEN") or None,
             max_request_bytes=int(env.get("CADENZA_MAX_REQUEST_BYTES") or 1024 * 1024),
             max_upload_bytes=int(env.get("CADENZA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
             media_path=Path(env["CADENZA_MEDIA_PATH"]).resolve() if env.get("CADENZA_MEDIA_PATH") else None,

@@ -42,6 +42,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "health.healthz",
     "health.readyz",
+    # Installation-wide numbers, no tenant data; loopback only (or a bearer token), see web/metrics.py.
+    "metrics.metrics",
     "auth.login",
     "auth.logout",
     "auth.signup",

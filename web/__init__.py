@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.views import bp as api_bp
     from web.errors import register_error_handlers
     from web.health import bp as health_bp
+    from web.metrics import bp as metrics_bp
     from web.views.accounts import bp as accounts_bp
     from web.views.agency import bp as agency_bp
     from web.views.approvals import bp as approvals_bp
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (
         health_bp,
+        metrics_bp,
         auth_bp,
         agency_bp,
         workspace_bp,
