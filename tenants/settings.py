@@ -87,6 +87,10 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     # Bearer token Prometheus sends to /metrics; unset, /metrics answers only on the loopback address.
     metrics_token: str | None = None
+    # How long a target may sit queued before the recovery sweep puts it back in line.
+    publish_stuck_seconds: int = 180
+    # A publish job is stopped by RQ after this long; only then is a "publishing" target known to be stuck.
+    publish_job_timeout_seconds: int = 120
 
     def __post_init__(self) -> None:
         if self.media_path is None:
@@ -149,6 +153,8 @@ class Settings:
             session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE"), base_url.startswith("https://")),
             login_rate_limit=env.get("CADENZA_LOGIN_RATE_LIMIT") or "10 per minute",
             metrics_token=env.get("CADENZA_METRICS_TOKEN") or None,
+            publish_stuck_seconds=int(env.get("CADENZA_PUBLISH_STUCK_SECONDS") or 180),
+            publish_job_timeout_seconds=int(env.get("CADENZA_PUBLISH_JOB_TIMEOUT") or 120),
             max_request_bytes=int(env.get("CADENZA_MAX_REQUEST_BYTES") or 1024 * 1024),
             max_upload_bytes=int(env.get("CADENZA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
             media_path=Path(env["CADENZA_MEDIA_PATH"]).resolve() if env.get("CADENZA_MEDIA_PATH") else None,

@@ -24,6 +24,7 @@ from tenants.migrate import upgrade
 from tenants.models import Base
 from tenants.settings import Settings
 from tests import factories
+from worker.context import job_context
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -232,3 +233,13 @@ def csrf_app(settings: Settings):
     application = create_app(settings)
     yield application
     application.extensions["cadenza"]["engine"].dispose()
+
+
+@pytest.fixture
+def worker_env(process_env, sandbox, monkeypatch):
+    """Jobs read settings from the environment: point it at this test's database, Redis and sandbox."""
+    monkeypatch.setenv("CADENZA_SANDBOX_URL", sandbox.url)
+    monkeypatch.setenv("CADENZA_NETWORK_TIMEOUT", "5")
+    job_context.cache_clear()
+    yield job_context().settings
+    job_context.cache_clear()

@@ -25,15 +25,16 @@ class Periodic:
     run: Callable[[Redis], object]
 
 
-def periodic_tasks() -> list[Periodic]:
+def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     """Everything that runs on a timer."""
+    stuck = settings.publish_stuck_seconds if settings else 180
     from worker.jobs.maintenance import purge_expired_connections
     from worker.jobs.publish import dispatch_due, recover_stuck
     from worker.jobs.tokens import enqueue_due_refreshes
 
     return [
         Periodic("dispatch-due-posts", 2, dispatch_due),
-        Periodic("recover-stuck-targets", 60, recover_stuck),
+        Periodic("recover-stuck-targets", min(60, max(stuck / 3, 1)), recover_stuck),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
     ]
@@ -42,7 +43,7 @@ def periodic_tasks() -> list[Periodic]:
 def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> None:
     """Run the periodic tasks until stopped; a Redis lease keeps one scheduler active at a time."""
     connection = redis_connection(redis_url)
-    tasks = periodic_tasks()
+    tasks = periodic_tasks(settings)
     last_run = {task.name: 0.0 for task in tasks}
     stopping = False
 

@@ -220,9 +220,11 @@ def settle_post(*, session: Session, post_id: int) -> None:
     post.updated_at = utcnow()
 
 
-def stuck(*, session: Session, now: datetime | None = None) -> list[PostTarget]:
+def stuck(
+    *, session: Session, now: datetime | None = None, after: timedelta = STUCK_AFTER
+) -> list[PostTarget]:
     """Targets queued or publishing for too long: a worker died, or Redis lost the job."""
-    limit = (now or utcnow()) - STUCK_AFTER
+    limit = (now or utcnow()) - after
     return list(
         session.scalars(
             select(PostTarget).where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from redis import Redis, RedisError
@@ -30,7 +30,6 @@ from worker.queues import get_queue, redis_connection
 
 log = logging.getLogger("cadenza.publish")
 events = structlog.get_logger("cadenza.publish")
-JOB_TIMEOUT = 300
 
 
 def dispatch_due(connection: Redis) -> int:
@@ -46,7 +45,7 @@ def dispatch_due(connection: Redis) -> int:
                 publish_target,
                 item.target_id,
                 job_id=item.job_id,
-                job_timeout=JOB_TIMEOUT,
+                job_timeout=ctx.settings.publish_job_timeout_seconds,
                 result_ttl=300,
                 failure_ttl=86400,
                 meta={"client_id": item.client_id, "target_id": item.target_id},
@@ -62,7 +61,11 @@ def recover_stuck(connection: Redis) -> int:
     """Targets stuck queued or publishing (a dead worker, a Redis that lost its data) go back in line."""
     ctx = job_context()
     with ctx.session_factory() as session:
-        outcomes = [publishing.recover(session=session, target=t) for t in publishing.stuck(session=session)]
+        after = timedelta(seconds=ctx.settings.publish_stuck_seconds)
+        outcomes = [
+            publishing.recover(session=session, target=t)
+            for t in publishing.stuck(session=session, after=after)
+        ]
         session.commit()
     recovered = sum(1 for outcome in outcomes if outcome != "raced")
     if recovered:
