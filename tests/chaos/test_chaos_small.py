@@ -118,7 +118,10 @@ def test_nothing_lost_nothing_twice(world, worker_env, sandbox, session, monkeyp
                 _time_passes(session, redis)
             session.expire_all()
             open_targets = session.scalars(
-                select(PostTarget).where(PostTarget.status.not_in(("published", "failed", "cancelled")))
+                select(PostTarget).where(
+                    PostTarget.post_id.in_([p.id for p in posts]),
+                    PostTarget.status.not_in(("published", "failed", "cancelled")),
+                )
             ).all()
             if not chaos and not open_targets:
                 break
