@@ -364,3 +364,14 @@ def test_the_log_is_linked_from_the_workspace_and_the_post(app, session, world):
     web = _web(app, world[3]["editor"])
     assert 'href="/c/mario/publish-log"' in web.get("/c/mario/").get_data(as_text=True)
     assert 'href="/c/mario/publish-log"' in _page(app, world[3]["editor"], post)
+
+
+def test_a_published_post_stays_in_the_ical_feed_as_confirmed(session, world):
+    from icalendar import Calendar
+
+    from tenants.services import calendar_feeds
+
+    done = _post(session, world, "published", "published", remote_url=LIVE)
+    events = Calendar.from_ical(calendar_feeds.feed_ics(session=session, client=world[1])).walk("VEVENT")
+    (event,) = [e for e in events if str(e["uid"]) == f"post-{done.id}@cadenza"]
+    assert str(event["status"]) == "CONFIRMED"

@@ -51,6 +51,10 @@
     if (!tag || !post) { return; }
     setText(tag, post.label);
     tag.className = "tag status-" + String(post.status).replace(/[^a-z_]/g, "");
+    // Buttons meant for the status the page was drawn in (unschedule, publish now) go once it changes.
+    document.querySelectorAll("[data-while-status]").forEach(function (element) {
+      show(element, element.dataset.whileStatus === post.status);
+    });
   }
 
   function poll() {
