@@ -148,7 +148,7 @@ def test_status_json_has_the_post_and_each_account(app, session, world):
     post = _post(session, world, "scheduled", "retry", next_attempt_at=RETRY_AT, error_message="Slow down.")
     data = _web(app, world[3]["editor"]).get(f"/c/mario/posts/{post.id}/status.json").get_json()
     assert data["post"] == {"id": post.id, "status": "scheduled", "label": "Scheduled"}
-    assert data["done"] is False and data["visible"] is True
+    assert data["done"] is False and data["active"] is True and data["visible"] is True
     (target,) = data["targets"]
     assert target == {
         "id": post.targets[0].id,
@@ -375,3 +375,10 @@ def test_a_published_post_stays_in_the_ical_feed_as_confirmed(session, world):
     events = Calendar.from_ical(calendar_feeds.feed_ics(session=session, client=world[1])).walk("VEVENT")
     (event,) = [e for e in events if str(e["uid"]) == f"post-{done.id}@cadenza"]
     assert str(event["status"]) == "CONFIRMED"
+
+
+def test_a_post_due_in_days_is_polled_slowly(app, session, world):
+    post = _post(session, world)  # scheduled in three days, every account waiting
+    data = _web(app, world[3]["editor"]).get(f"/c/mario/posts/{post.id}/status.json").get_json()
+    assert data["done"] is False and data["active"] is False
+    assert 'data-active="0"' in _page(app, world[3]["editor"], post)

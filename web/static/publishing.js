@@ -1,11 +1,13 @@
 // Keeps the "Publishing" panel current without a reload: polls the post's status.json every 3 s while
-// any account is not final. Server data only ever goes in through textContent and attributes we check.
+// any account is not final (every minute while the post is not due yet), and stops once all are final.
+// Server data only ever goes in through textContent and attributes we check.
 (function () {
   "use strict";
   var panel = document.getElementById("publishing");
   if (!panel || panel.dataset.done === "1") { return; }
   var url = panel.dataset.statusUrl;
   var EVERY_MS = 3000;
+  var IDLE_MS = 60000;
   var failures = 0;
 
   function webUrl(value) {
@@ -68,7 +70,7 @@
         (data.targets || []).forEach(updateTarget);
         updatePost(data.post);
         panel.dataset.done = data.done ? "1" : "0";
-        if (!data.done) { window.setTimeout(poll, EVERY_MS); }
+        if (!data.done) { window.setTimeout(poll, data.active ? EVERY_MS : IDLE_MS); }
       })
       .catch(function () {
         // A blip (server restart, network) is retried; a page that keeps failing stops asking.
@@ -77,5 +79,5 @@
       });
   }
 
-  window.setTimeout(poll, EVERY_MS);
+  window.setTimeout(poll, panel.dataset.active === "1" ? EVERY_MS : IDLE_MS);
 })();

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from tenants.errors import DomainError, Forbidden, NotFound
+from tenants.errors import N_, DomainError, Forbidden, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm, role_allows
 from tenants.services import approvals, posts, publish_actions, publishing
@@ -130,7 +130,7 @@ def _on_target(service: Callable, target_id: int) -> Step:
 
     def step(post: Post) -> None:
         if target_id not in {t.id for t in post.targets}:
-            raise NotFound("not found")
+            raise NotFound(N_("This account is not part of the post."))
         _step(service, target_id=target_id)(post)
 
     return step

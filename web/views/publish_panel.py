@@ -6,13 +6,14 @@ only learn whether the post is out (with its link) or not yet.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
 from flask import g, url_for
 from flask_babel import gettext as _
 
-from tenants.models import Client, Post, PostTarget, SocialAccount
+from tenants.models import Client, Post, PostTarget, SocialAccount, utcnow
 from tenants.models.posts import TARGET_FINAL
 from tenants.permissions import Perm, is_client_role, role_allows
 from tenants.services import social_accounts
@@ -22,6 +23,7 @@ from web.views.post_labels import shown_status, status_label
 
 # The panel shows once a post is in the queue (or went through it).
 PANEL_STATUSES = ("scheduled", "published", "failed")
+DUE_SOON = timedelta(minutes=5)
 
 
 def web_url(url: str | None) -> str | None:
@@ -103,9 +105,14 @@ def panel(client: Client, post: Post) -> dict[str, Any]:
     }
     targets = [_target_row(t, accounts.get(t.account_id), client, staff) for t in post.targets]
     status = shown_status(post.status)
+    done = all(t["final"] for t in targets)
+    due_soon = post.scheduled_at is not None and post.scheduled_at <= utcnow() + DUE_SOON
+    moving = any(t.status not in ("pending", *TARGET_FINAL) for t in post.targets)
     return {
         "post": {"id": post.id, "status": status, "label": status_label(status)},
         "targets": targets,
-        "done": all(t["final"] for t in targets),
+        "done": done,
+        # Pages poll fast only around the moment of publishing; a post due in days is asked about rarely.
+        "active": not done and (due_soon or moving),
         "visible": post.status in PANEL_STATUSES,
     }
