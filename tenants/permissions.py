@@ -37,6 +37,7 @@ class Perm(StrEnum):
     POSTS_WRITE = "posts.write"
     POSTS_APPROVE_INTERNAL = "posts.approve_internal"
     POSTS_APPROVE_CLIENT = "posts.approve_client"
+    PUBLISH_LOG_VIEW = "publish_log.view"
     INBOX_REPLY = "inbox.reply"
     KPI_EDIT = "kpi.edit"
     PLAN_EDIT = "plan.edit"
@@ -61,6 +62,7 @@ _MANAGER = frozenset(
         Perm.REPORTS_VIEW,
         Perm.POSTS_WRITE,
         Perm.POSTS_APPROVE_INTERNAL,
+        Perm.PUBLISH_LOG_VIEW,
         Perm.INBOX_REPLY,
         Perm.KPI_EDIT,
         Perm.PLAN_EDIT,
@@ -74,9 +76,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: _EVERYTHING - {Perm.POSTS_APPROVE_CLIENT, Perm.AGENCY_SETTINGS, Perm.OUTBOX_VIEW},
     Role.MANAGER: _MANAGER,
     Role.EDITOR: frozenset(
-        {Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.POSTS_WRITE, Perm.INBOX_REPLY}
+        {
+            Perm.STAFF_VIEW,
+            Perm.CLIENT_VIEW,
+            Perm.REPORTS_VIEW,
+            Perm.POSTS_WRITE,
+            Perm.PUBLISH_LOG_VIEW,
+            Perm.INBOX_REPLY,
+        }
     ),
-    Role.ANALYST: frozenset({Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW}),
+    # The publish log holds the networks' raw answers: staff read it, client contacts never do.
+    Role.ANALYST: frozenset({Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.PUBLISH_LOG_VIEW}),
     Role.APPROVER: frozenset({Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.POSTS_APPROVE_CLIENT}),
     Role.VIEWER: frozenset({Perm.CLIENT_VIEW, Perm.REPORTS_VIEW}),
 }

@@ -25,6 +25,7 @@ from tenants.models import (
     Post,
     PostComment,
     PostTarget,
+    PublishAttempt,
     SocialAccount,
     membership_clients,
 )
@@ -148,6 +149,19 @@ def world(session) -> World:
     )
     session.add(victim_post)
     session.commit()
+    # The publish log holds the networks' answers: a victim attempt whose detail must never leak.
+    session.add(
+        PublishAttempt(
+            agency_id=agency.id,
+            client_id=victim.id,
+            post_id=victim_post.id,
+            target_id=victim_post.targets[0].id,
+            number=1,
+            outcome="rejected",
+            detail="Victim Client Zeta network answer",
+        )
+    )
+    session.commit()
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -165,6 +179,7 @@ def world(session) -> World:
             "key": "not-a-real-pending-key",
             "network": "mastodon",
             "post_id": victim_post.id,
+            "target_id": victim_post.targets[0].id,
             "media_id": victim_media.id,
             "import_id": victim_import.id,
         },
@@ -238,7 +253,13 @@ def _snapshot(session, agency_id: int):
             )
         ],
         [
-            (p.status, p.revision, p.base_text, p.scheduled_at, [(t.account_id, t.text) for t in p.targets])
+            (
+                p.status,
+                p.revision,
+                p.base_text,
+                p.scheduled_at,
+                [(t.account_id, t.text, t.status, t.next_attempt_at) for t in p.targets],
+            )
             for p in session.scalars(select(Post).where(Post.agency_id == agency_id).order_by(Post.id))
         ],
         session.scalar(select(func.count(PostComment.id)).where(PostComment.agency_id == agency_id)),

@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.plan import bp as plan_bp
     from web.views.post_actions import bp as post_actions_bp
     from web.views.posts import bp as posts_bp
+    from web.views.publish_log import bp as publish_log_bp
     from web.views.publishing import bp as publishing_bp
     from web.views.workspace import bp as workspace_bp
 
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
         calendar_io_bp,
         posts_bp,
         post_actions_bp,
+        publish_log_bp,
         approvals_bp,
         publishing_bp,
         oauth_bp,

@@ -299,6 +299,23 @@ def reject(
     )
 
 
+def ensure_ready_to_queue(*, session: Session, post: Post) -> None:
+    """Invalid unless the post has accounts, all of them connected, and no blocking finding left."""
+    if not post.targets:
+        raise Invalid(N_("Choose at least one account for this post."), field="targets")
+    accounts = session.scalars(
+        select(SocialAccount).where(SocialAccount.id.in_([t.account_id for t in post.targets]))
+    ).all()
+    broken = [a.handle for a in accounts if not a.is_active]
+    if broken:
+        raise Invalid(
+            N_("Reconnect these accounts before scheduling: %(accounts)s."),
+            field="targets",
+            accounts=", ".join(sorted(broken)),
+        )
+    _require_checks_pass(session, _client(session, post), post)
+
+
 def schedule(
     *,
     session: Session,
@@ -313,19 +330,7 @@ def schedule(
     if post.scheduled_at is None:
         raise Invalid(N_("Pick a date and time first."), field="scheduled_at")
     posts.ensure_future(post.scheduled_at)
-    if not post.targets:
-        raise Invalid(N_("Choose at least one account for this post."), field="targets")
-    accounts = session.scalars(
-        select(SocialAccount).where(SocialAccount.id.in_([t.account_id for t in post.targets]))
-    ).all()
-    broken = [a.handle for a in accounts if not a.is_active]
-    if broken:
-        raise Invalid(
-            N_("Reconnect these accounts before scheduling: %(accounts)s."),
-            field="targets",
-            accounts=", ".join(sorted(broken)),
-        )
-    _require_checks_pass(session, _client(session, post), post)
+    ensure_ready_to_queue(session=session, post=post)
     _transition(
         session,
         post,

@@ -111,7 +111,9 @@ def feed_ics(*, session: Session, client: Client) -> bytes:
             "summary", f"{excerpt(post.base_text, 60)} [{networks}]" if networks else excerpt(post.base_text)
         )
         event.add("description", post.base_text)
-        event.add("status", "CONFIRMED" if post.status == "scheduled" else "TENTATIVE")
+        event.add(
+            "status", "CONFIRMED" if post.status in ("scheduled", "published", "failed") else "TENTATIVE"
+        )
         if post.pillar:
             event.add("categories", [post.pillar])
         calendar.add_component(event)

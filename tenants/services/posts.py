@@ -28,7 +28,8 @@ from tenants.services.access import get_visible_client, require, visible_client_
 MAX_TEXT = 100_000
 MAX_TARGETS = 30
 # What client contacts may see of the calendar: nothing still being written or reviewed inside the agency.
-CLIENT_VISIBLE_STATUSES = ("awaiting_client", "approved", "scheduled")
+# A failed post stays visible to them, shown as "not published yet" (the agency fixes it; no details).
+CLIENT_VISIBLE_STATUSES = ("awaiting_client", "approved", "scheduled", "published", "failed")
 _FIELDS = {
     "text",
     "pillar",

@@ -28,6 +28,7 @@ def test_client_contacts_cannot_touch_agency_matters(role):
         Perm.API_TOKENS_MANAGE,
         Perm.OUTBOX_VIEW,
         Perm.POSTS_WRITE,
+        Perm.PUBLISH_LOG_VIEW,
     ):
         assert not role_allows(role, perm)
     assert role_allows(role, Perm.REPORTS_VIEW)

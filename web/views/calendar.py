@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,8 @@ from tenants.services.posts import CLIENT_VISIBLE_STATUSES
 from web.context import db
 from web.tenancy import agency_view, client_view
 from web.views.helpers import safe_next, translate
+from web.views.post_labels import shown_status
+from web.views.publish_panel import web_url
 
 bp = Blueprint("calendar", __name__)
 WEEKDAYS = range(7)
@@ -33,6 +36,9 @@ def status_label(status: str) -> str:
         "awaiting_client": _("Awaiting client"),
         "approved": _("Approved"),
         "scheduled": _("Scheduled"),
+        "published": _("Published"),
+        "failed": _("Failed"),
+        "not_published": _("Not published yet"),
     }
     return labels.get(status, status)
 
@@ -43,6 +49,11 @@ def weekday_label(weekday: int) -> str:
 
 
 def _page(template: str, client: Client | None, timezone: str, filters: calendar.Filters, **extra: Any):
+    statuses = POST_STATUSES
+    if is_client_role(g.membership.role):
+        # A failed post shows as not published yet to client contacts: no filter to single it out either.
+        statuses = tuple(s for s in CLIENT_VISIBLE_STATUSES if s != "failed")
+        filters = replace(filters, status=filters.status if filters.status in statuses else None)
     view = request.args.get("view", "month")
     page = calendar.calendar_page(
         session=db(),
@@ -53,7 +64,6 @@ def _page(template: str, client: Client | None, timezone: str, filters: calendar
         timezone=timezone,
         client=client,
     )
-    statuses = CLIENT_VISIBLE_STATUSES if is_client_role(g.membership.role) else POST_STATUSES
     return render_template(
         template,
         client=client,
@@ -62,6 +72,8 @@ def _page(template: str, client: Client | None, timezone: str, filters: calendar
         networks=NETWORKS,
         statuses=statuses,
         status_label=status_label,
+        shown_status=shown_status,
+        web_url=web_url,
         weekday_label=weekday_label,
         query={k: v for k, v in request.args.items() if k in ("network", "pillar", "status", "client")},
         **extra,

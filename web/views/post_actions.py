@@ -1,4 +1,5 @@
-"""Buttons on a post's page: submit, approve, reject, schedule, unschedule, override, delete, comment.
+"""Buttons on a post's page: submit, approve, reject, schedule, unschedule, publish now, retry or cancel
+one account, reopen a failed post, override, delete, comment.
 
 Each is a POST form calling one service; then commit, email what was notified, flash and redirect.
 """
@@ -12,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from tenants.errors import DomainError, Forbidden, NotFound
+from tenants.errors import N_, DomainError, Forbidden, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm, role_allows
-from tenants.services import approvals, posts
+from tenants.services import approvals, posts, publish_actions, publishing
 from web.context import db
 from web.mailer import announce, send_notification_mails
 from web.tenancy import client_view
@@ -108,6 +109,45 @@ def unschedule(client: Client, post_id: int):
     return _act(
         client, post_id, _step(approvals.unschedule), _("Post taken out of the queue; it stays approved.")
     )
+
+
+@bp.post("/publish-now")
+@client_view(Perm.POSTS_WRITE)
+def publish_now(client: Client, post_id: int):
+    step = _step(publish_actions.publish_now)
+    return _act(client, post_id, step, _("Publishing now: each account's state shows below."))
+
+
+@bp.post("/reopen")
+@client_view(Perm.POSTS_WRITE)
+def reopen(client: Client, post_id: int):
+    step = _step(publish_actions.reopen_failed)
+    return _act(client, post_id, step, _("Edit the post, then schedule it or publish it now."))
+
+
+def _on_target(service: Callable, target_id: int) -> Step:
+    """The step for one account of the post; an account of another post is simply not found."""
+
+    def step(post: Post) -> None:
+        if target_id not in {t.id for t in post.targets}:
+            raise NotFound(N_("This account is not part of the post."))
+        _step(service, target_id=target_id)(post)
+
+    return step
+
+
+@bp.post("/targets/<int:target_id>/retry")
+@client_view(Perm.POSTS_WRITE)
+def retry_target(client: Client, post_id: int, target_id: int):
+    step = _on_target(publishing.retry_target, target_id)
+    return _act(client, post_id, step, _("Trying this account again now."))
+
+
+@bp.post("/targets/<int:target_id>/cancel")
+@client_view(Perm.POSTS_WRITE)
+def cancel_target(client: Client, post_id: int, target_id: int):
+    step = _on_target(publishing.cancel_target, target_id)
+    return _act(client, post_id, step, _("This account will not get the post."))
 
 
 @bp.post("/override")

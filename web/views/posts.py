@@ -18,22 +18,11 @@ from web.extensions import limiter
 from web.mailer import announce
 from web.tenancy import client_view
 from web.views import composer_state as cs
-from web.views import live_checks
+from web.views import live_checks, publish_panel
 from web.views.helpers import translate
+from web.views.post_labels import shown_status, status_label
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<client_slug>/posts")
-
-
-def status_label(status: str) -> str:
-    """A post status in the user's language."""
-    labels = {
-        "draft": _("Draft"),
-        "in_review": _("In internal review"),
-        "awaiting_client": _("Awaiting client approval"),
-        "approved": _("Approved"),
-        "scheduled": _("Scheduled"),
-    }
-    return labels.get(status, status)
 
 
 def load_post(client: Client, post_id: int) -> Post:
@@ -80,6 +69,8 @@ def render_post_page(
         "pillars": pillars,
         "personas": personas,
         "status_label": status_label,
+        "shown_status": shown_status,
+        "publishing": publish_panel.panel(client, post) if post else None,
         "network_name": cs.network_name,
         "format_local": lambda moment: cs.format_local(moment, client.timezone),
         "post_findings": [cs.present_finding(f, "") for f in (checks or {}).get("post_findings", [])],
@@ -121,6 +112,15 @@ def new(client: Client):
 @client_view(Perm.CLIENT_VIEW)
 def show(client: Client, post_id: int):
     return render_post_page(client, load_post(client, post_id))
+
+
+@bp.get("/<int:post_id>/status.json")
+@client_view(Perm.CLIENT_VIEW)
+def status(client: Client, post_id: int) -> Response:
+    """The post's publishing state, polled by the panel while any account is not final."""
+    response = jsonify(publish_panel.panel(client, load_post(client, post_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<int:post_id>/edit")
