@@ -92,6 +92,8 @@ class PostTarget(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     error_class: Mapped[str | None] = mapped_column(String(20), default=None)
     error_message: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # A person's "retry" restarts the retry window (which otherwise runs from the post's due time).
+    retry_window_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     post: Mapped[Post] = relationship(back_populates="targets")
 

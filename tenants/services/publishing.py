@@ -180,15 +180,20 @@ def record_retry(
     reason: str,
     retry_at: datetime | None,
     unknown: bool = False,
+    enforce_window: bool = True,
 ) -> None:
     """Try again later (or fail when the retry window is over)."""
     post = session.get(Post, target.post_id)
     when = backoff(target.attempts, retry_at)
     _finish(attempt, "unknown" if unknown else "retry_later", reason)
-    if post.scheduled_at is not None and when - post.scheduled_at > RETRY_WINDOW:
-        record_failed(session=session, target=target, attempt=None, error_class="retry_later", reason=reason)
+    window_from = max(filter(None, (post.scheduled_at, target.retry_window_from)), default=None)
+    if enforce_window and window_from is not None and when - window_from > RETRY_WINDOW:
+        # An unknown outcome stays "unknown" when it fails: a later retry must still ask the network first.
+        failed_class = "unknown" if unknown or target.error_class == "unknown" else "retry_later"
+        record_failed(session=session, target=target, attempt=None, error_class=failed_class, reason=reason)
         return
-    target.status = "unconfirmed" if unknown else "retry"
+    # Once unknown, a target stays "unconfirmed" until the network has been asked.
+    target.status = "unconfirmed" if unknown or target.error_class == "unknown" else "retry"
     target.error_class = (
         "unknown" if unknown else (target.error_class if target.error_class == "unknown" else "retry_later")
     )
@@ -216,7 +221,10 @@ def settle_post(*, session: Session, post_id: int) -> None:
     statuses = set(session.scalars(select(PostTarget.status).where(PostTarget.post_id == post_id)))
     if not statuses or not statuses <= set(TARGET_FINAL) or post.status not in ("scheduled", "failed"):
         return
-    post.status = "published" if statuses <= {"published", "cancelled"} else "failed"
+    if statuses == {"cancelled"}:
+        post.status = "approved"  # nothing went out: the post can be scheduled again
+    else:
+        post.status = "published" if statuses <= {"published", "cancelled"} else "failed"
     post.updated_at = utcnow()
 
 
@@ -286,7 +294,9 @@ def retry_target(
     target = _own_target(session, membership, post, target_id)
     if target.status != "failed":
         raise Conflict(N_("Only a failed account can be retried."), field="target")
-    target.status, target.next_attempt_at = "retry", utcnow()
+    # A target whose last outcome was unknown is reconciled with the network before it is sent again.
+    target.status = "unconfirmed" if target.error_class == "unknown" else "retry"
+    target.next_attempt_at = target.retry_window_from = utcnow()
     if post.status == "failed":
         post.status = "scheduled"
     audit.record(

@@ -256,3 +256,45 @@ def test_once_an_account_is_rate_limited_other_workers_do_not_ask_again(worker_e
     ).next_attempt_at - timedelta(seconds=1)
     detail = session.scalars(select(PublishAttempt.detail).where(PublishAttempt.target_id == held.id)).one()
     assert detail == "Rate limited by the network."
+
+
+def test_an_unknown_outcome_that_ran_out_of_time_is_still_checked_before_a_manual_retry(
+    worker_env, sandbox, session
+):
+    from tenants.models import Agency, User
+    from tenants.services import publishing
+    from tests.factories import membership_of
+
+    account = _x_account(worker_env, session)
+    post = _due_post(session, account)
+    sandbox.fault("x", "response_lost", write_only=True)
+    _run(worker_env)
+    target = _target(session, post)
+    assert target.status == "unconfirmed"
+    # Hours later the retry window is over: it fails, but stays "unknown".
+    session.get(Post, post.id).scheduled_at = utcnow() - timedelta(hours=7)
+    _make_due(session, target)
+    sandbox.fault("x", "error", status=503, times=-1)  # X down, lookups included
+    _run(worker_env)
+    sandbox.clear_faults()
+    redis_connection(worker_env.redis_url).delete(
+        f"{rate_limits.PREFIX}{account.id}"
+    )  # X's Retry-After passed
+    target = _target(session, post)
+    assert (target.status, target.error_class) == ("failed", "unknown")
+    user = session.get(User, session.get(Post, post.id).created_by_id)
+    publishing.retry_target(
+        session=session,
+        post=session.get(Post, post.id),
+        target_id=target.id,
+        membership=membership_of(user, session.get(Agency, post.agency_id)),
+        actor=user,
+    )
+    session.commit()
+    _run(worker_env)
+    final = _target(session, post)
+    history = session.scalars(
+        select(PublishAttempt.outcome).where(PublishAttempt.target_id == final.id)
+    ).all()
+    assert final.status == "published", (final.status, final.error_class, final.error_message, history)
+    assert len(sandbox.published(network="x")) == 1  # found, not posted again

@@ -139,6 +139,7 @@ def _publish(session: Session, settings, target: PostTarget, attempt, redis: Red
             attempt=attempt,
             reason="Rate limited by the network.",
             retry_at=held,
+            enforce_window=False,  # no call was made: waiting out a hold never fails a target
         )
         return "retry_later"
     cipher = TokenCipher.from_settings(settings)
