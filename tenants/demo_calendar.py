@@ -15,8 +15,19 @@ from tenants.models.base import utcnow
 from tenants.services import approvals, media, posts
 from tenants.settings import Settings
 
-# (days from today, local time, networks, pillar, persona, final status, text)
+# (days from today, local time, networks, pillar, persona, final status, text); time "soon" is a few
+# minutes after seeding, so a newcomer watches the worker publish it on `make run`.
+SOON = timedelta(minutes=3)
 DEMO_POSTS = (
+    (
+        0,
+        "soon",
+        ("mastodon", "x"),
+        "entertainment",
+        None,
+        "scheduled",
+        "Benvenuti da Mario! Oggi il forno è acceso dalle 11: vi aspettiamo. #DaMario",
+    ),
     (
         1,
         "12:00",
@@ -186,7 +197,11 @@ def seed_demo_calendar(*, session: Session, client: Client, settings: Settings |
         targets = [accounts[n].id for n in wanted if n in accounts]
         if not targets:
             continue
-        local = datetime.combine(today + timedelta(days=days), time.fromisoformat(at), tzinfo=zone)
+        local = (
+            utcnow().astimezone(zone).replace(second=0, microsecond=0) + SOON
+            if at == "soon"
+            else datetime.combine(today + timedelta(days=days), time.fromisoformat(at), tzinfo=zone)
+        )
         post = posts.create_post(
             session=session,
             agency_id=client.agency_id,
