@@ -2,7 +2,7 @@
 
 A fault is a dict set through POST /_control/faults:
   {"network": "x", "kind": "rate_limit", "account": "<remote id>" (optional), "times": 1,
-   "write_only": false, "probability": 1.0, "latency_ms": 0, "status": 500}
+   "write_only": false, "probability": 1.0, "latency_ms": 0, "jitter_ms": 0, "status": 500}
 kinds: latency, error, rate_limit, revoked, expired, response_lost, quota
 Each network module turns a triggered fault into a response in that network's own format.
 """
@@ -62,9 +62,11 @@ def before_call(network: str, *, account: str | None, write: bool) -> dict[str, 
     """
     latency = take_fault(network, account=account, write=write, kinds=("latency",))
     if latency:
+        import random
         import time
 
-        time.sleep(latency.get("latency_ms", 0) / 1000)
+        jitter = latency.get("jitter_ms", 0)
+        time.sleep(max(latency.get("latency_ms", 0) + random.uniform(-jitter, jitter), 0) / 1000)  # noqa: S311
     return take_fault(
         network, account=account, write=write, kinds=("error", "rate_limit", "revoked", "expired", "quota")
     )
