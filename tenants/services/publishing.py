@@ -27,7 +27,7 @@ IN_FLIGHT = ("queued", "publishing")
 # A client may have at most this many targets waiting in the queue: a burst of thousands from one client
 # then never stands in front of another client's single post for more than a few jobs.
 PER_CLIENT_IN_FLIGHT = 16
-BATCH = 400
+BATCH = 2000
 RETRY_WINDOW = timedelta(hours=6)
 BACKOFF_BASE = timedelta(seconds=20)
 BACKOFF_CAP = timedelta(minutes=15)
