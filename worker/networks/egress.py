@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 
 import httpcore
 import httpx
@@ -53,8 +54,8 @@ class PublicOnlyBackend(httpcore.SyncBackend):
         )
 
 
-def public_only_transport() -> httpx.HTTPTransport:
+def public_only_transport(verify: ssl.SSLContext | bool = True) -> httpx.HTTPTransport:
     """An httpx transport whose connections can only reach public addresses."""
-    transport = httpx.HTTPTransport(retries=0)
+    transport = httpx.HTTPTransport(retries=0, verify=verify)
     transport._pool._network_backend = PublicOnlyBackend()  # httpx exposes no argument for the backend
     return transport
