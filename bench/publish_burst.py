@@ -187,7 +187,7 @@ def run() -> dict:
                 "times": -1,
             },
         ).raise_for_status()
-        workers = os.cpu_count() or 2
+        workers = int(os.environ.get("CADENZA_BENCH_WORKERS") or os.cpu_count() or 2)
         result: dict = {"benchmark": "publish_burst", "workers": workers, "sandbox_latency_ms": LATENCY_MS}
 
         # 1. The burst: 5,000 targets of 100 clients due in the same second.

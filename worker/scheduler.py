@@ -33,7 +33,7 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     from worker.jobs.tokens import enqueue_due_refreshes
 
     return [
-        Periodic("dispatch-due-posts", 1, dispatch_due),
+        Periodic("dispatch-due-posts", 0.25, dispatch_due),
         Periodic("recover-stuck-targets", min(60, max(stuck / 3, 1)), recover_stuck),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
@@ -67,4 +67,4 @@ def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> 
             connection.delete("cadenza:scheduler:lease")
         if once:
             return
-        time.sleep(1)
+        time.sleep(0.2)
