@@ -81,15 +81,12 @@ def _transition(
     if claimed.rowcount != 1:
         raise Conflict(N_("Someone changed this post at the same moment; reload it and look again."))
     set_committed_value(post, "status", to)
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action=action,
         actor=actor,
         actor_label=actor_label,
-        target_type="post",
-        target_id=post.id,
         details={"from": previous, "to": to, "revision": post.revision, **(details or {})},
     )
 
@@ -304,7 +301,11 @@ def ensure_ready_to_queue(*, session: Session, post: Post) -> None:
     if not post.targets:
         raise Invalid(N_("Choose at least one account for this post."), field="targets")
     accounts = session.scalars(
-        select(SocialAccount).where(SocialAccount.id.in_([t.account_id for t in post.targets]))
+        select(SocialAccount).where(
+            SocialAccount.agency_id == post.agency_id,
+            SocialAccount.client_id == post.client_id,
+            SocialAccount.id.in_([t.account_id for t in post.targets]),
+        )
     ).all()
     broken = [a.handle for a in accounts if not a.is_active]
     if broken:
@@ -402,15 +403,12 @@ def edit(
             reviewers = _people(session, post, INTERNAL_APPROVERS)
             outcome.notified = _notify(session, post, reviewers, "post.review_requested", actor)
     else:
-        audit.record(
+        audit.record_post(
             session=session,
-            agency_id=post.agency_id,
-            client_id=post.client_id,
+            post=post,
             action="post.edited",
             actor=actor,
             actor_label=label,
-            target_type="post",
-            target_id=post.id,
             details={"revision": post.revision, "fields": sorted(data)},
         )
     if was_scheduled and post.status == "scheduled" and post.scheduled_at is not None:
@@ -449,15 +447,12 @@ def override(
         *[o for o in post.overrides or [] if (o["code"], o.get("network")) != (code, network)],
         {"code": code, "network": network, "reason": reason[:500], "by": label, "at": utcnow().isoformat()},
     ]
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.check_overridden",
         actor=actor,
         actor_label=label,
-        target_type="post",
-        target_id=post.id,
         details={"code": code, "network": network, "reason": reason[:500], "revision": post.revision},
     )
     post_checks.check_post(session=session, client=_client(session, post), post=post, suggest=False)
@@ -600,15 +595,12 @@ def decide_by_link(
     label = f"{user.email} (email link)"
     if decision not in ("approve", "reject"):
         raise Invalid(N_("Choose approve or reject."), field="decision")
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.approval_link_used",
         actor=user,
         actor_label=label,
-        target_type="post",
-        target_id=post.id,
         details={"decision": decision, "revision": link.post_revision},
         ip_address=ip_address,
     )
@@ -636,15 +628,12 @@ def reschedule(
     previous = post.scheduled_at
     post.scheduled_at = moment
     post.updated_at = utcnow()
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.rescheduled",
         actor=actor,
         actor_label=_actor_label(actor, actor_label),
-        target_type="post",
-        target_id=post.id,
         details={"from": previous.isoformat() if previous else None, "to": moment.isoformat()},
     )
     return post

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenants.models import AuditEntry, User
+from tenants.models import AuditEntry, Post, User
 
 
 def record(
@@ -52,3 +52,28 @@ def list_entries(
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def record_post(
+    *,
+    session: Session,
+    post: Post,
+    action: str,
+    actor: User | None = None,
+    actor_label: str | None = None,
+    details: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    """An audit entry about a post, filed under its agency and client."""
+    return record(
+        session=session,
+        agency_id=post.agency_id,
+        client_id=post.client_id,
+        action=action,
+        actor=actor,
+        actor_label=actor_label,
+        target_type="post",
+        target_id=post.id,
+        details=details,
+        ip_address=ip_address,
+    )

@@ -247,15 +247,12 @@ def create_post(
     session.flush()
     # Stored with the post from the start (the calendar and the page show them); suggestions come on submit.
     post_checks.check_post(session=session, client=client, post=post, suggest=False)
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=agency_id,
-        client_id=client.id,
+        post=post,
         action="post.created",
         actor=actor,
         actor_label=actor_label,
-        target_type="post",
-        target_id=post.id,
         details={"source": source, "accounts": [t.account_id for t in post.targets]},
     )
     return post
@@ -346,15 +343,12 @@ def delete_post(
     )
     if any(t.status not in ("pending", "cancelled") for t in post.targets):
         raise Invalid(N_("This post is being published or was published; it cannot be deleted here."))
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=agency_id,
-        client_id=client_id,
+        post=post,
         action="post.deleted",
         actor=actor,
         actor_label=actor_label,
-        target_type="post",
-        target_id=post.id,
         details={"status": post.status, "text": post.base_text[:200]},
     )
     session.delete(post)

@@ -61,15 +61,12 @@ def publish_now(
     previous, was = post.status, post.scheduled_at
     now = utcnow()
     _move(session, post, to="scheduled", scheduled_at=now)
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.publish_now",
         actor=actor,
         actor_label=actor_label,
-        target_type="post",
-        target_id=post.id,
         details={"from": previous, "was": was.isoformat() if was else None, "at": now.isoformat()},
     )
 
@@ -101,15 +98,12 @@ def reopen_failed(
     )
     for target in post.targets:
         session.refresh(target)
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.reopened",
         actor=actor,
         actor_label=actor_label,
-        target_type="post",
-        target_id=post.id,
     )
 
 

@@ -299,14 +299,11 @@ def retry_target(
     target.next_attempt_at = target.retry_window_from = utcnow()
     if post.status == "failed":
         post.status = "scheduled"
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.target_retried",
         actor=actor,
-        target_type="post",
-        target_id=post.id,
         details={"target": target.id},
     )
 
@@ -328,14 +325,11 @@ def cancel_target(
         )
     session.refresh(target)
     settle_post(session=session, post_id=post.id)
-    audit.record(
+    audit.record_post(
         session=session,
-        agency_id=post.agency_id,
-        client_id=post.client_id,
+        post=post,
         action="post.target_cancelled",
         actor=actor,
-        target_type="post",
-        target_id=post.id,
         details={"target": target.id},
     )
 
