@@ -94,6 +94,9 @@ class Settings:
     # Fork a fresh process per job (RQ's default, isolates crashes) or run jobs in the worker process
     # (keeps database connections and warm modules between jobs: much faster for short network jobs).
     worker_fork: bool = True
+    # Targets of one client published side by side by one job (also the most a client has in flight, so
+    # a burst from one client never stands in front of another client's post for more than one job).
+    publish_batch_size: int = 32
 
     def __post_init__(self) -> None:
         if self.media_path is None:
@@ -159,6 +162,7 @@ class Settings:
             publish_stuck_seconds=int(env.get("CADENZA_PUBLISH_STUCK_SECONDS") or 180),
             publish_job_timeout_seconds=int(env.get("CADENZA_PUBLISH_JOB_TIMEOUT") or 120),
             worker_fork=_flag(env.get("CADENZA_WORKER_FORK"), True),
+            publish_batch_size=max(1, int(env.get("CADENZA_PUBLISH_BATCH") or 32)),
             max_request_bytes=int(env.get("CADENZA_MAX_REQUEST_BYTES") or 1024 * 1024),
             max_upload_bytes=int(env.get("CADENZA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,
             media_path=Path(env["CADENZA_MEDIA_PATH"]).resolve() if env.get("CADENZA_MEDIA_PATH") else None,

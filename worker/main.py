@@ -38,5 +38,7 @@ def _preload() -> None:
     import worker.jobs.publish  # noqa: F401
     import worker.jobs.tokens  # noqa: F401
     from worker.context import job_context
+    from worker.networks.registry import tls_context
 
     job_context()
+    tls_context()  # loading the CA bundle is the slowest part of a network client: once, before forking

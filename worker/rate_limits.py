@@ -30,3 +30,21 @@ def held_until(connection: Redis, account_id: int) -> datetime | None:
         return None
     until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
     return until if until > datetime.now(UTC) else None
+
+
+def held_until_many(connection: Redis, account_ids: list[int]) -> dict[int, datetime]:
+    """held_until for several accounts in one round trip (accounts without a hold are left out)."""
+    if not account_ids:
+        return {}
+    try:
+        values = connection.mget([f"{PREFIX}{account_id}" for account_id in account_ids])
+    except RedisError:
+        return {}
+    now = datetime.now(UTC)
+    holds = {}
+    for account_id, value in zip(account_ids, values, strict=True):
+        if value:
+            until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
+            if until > now:
+                holds[account_id] = until
+    return holds

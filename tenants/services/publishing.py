@@ -24,9 +24,9 @@ from tenants.services.access import require
 
 DISPATCHABLE = ("pending", "retry", "unconfirmed")
 IN_FLIGHT = ("queued", "publishing")
-# A client may have at most this many targets waiting in the queue: a burst of thousands from one client
-# then never stands in front of another client's single post for more than a few jobs.
-PER_CLIENT_IN_FLIGHT = 16
+# A client may have at most this many targets waiting in the queue (the default of claim_due's per_client):
+# a burst of thousands from one client then never stands in front of another client's post for long.
+PER_CLIENT_IN_FLIGHT = 32
 BATCH = 2000
 RETRY_WINDOW = timedelta(hours=6)
 BACKOFF_BASE = timedelta(seconds=20)
@@ -49,8 +49,16 @@ def job_id_for(target: PostTarget | int, queued_at: datetime) -> str:
     return f"publish-{target_id}-{int(queued_at.timestamp() * 1000)}"
 
 
-def claim_due(*, session: Session, now: datetime | None = None, batch: int = BATCH) -> list[Claimed]:
-    """Mark due targets queued, fairly across clients, and return them (the caller commits, then enqueues)."""
+def claim_due(
+    *,
+    session: Session,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    per_client: int = PER_CLIENT_IN_FLIGHT,
+) -> list[Claimed]:
+    """Mark due targets queued, fairly across clients, and return them (the caller commits, then enqueues).
+
+    A client has at most `per_client` targets queued or publishing at once."""
     now = now or utcnow()
     in_flight = dict(
         session.execute(
@@ -77,65 +85,75 @@ def claim_due(*, session: Session, now: datetime | None = None, batch: int = BAT
     )
     rows = session.execute(
         select(candidates.c.id, candidates.c.client_id, candidates.c.rank)
-        .where(candidates.c.rank <= PER_CLIENT_IN_FLIGHT)
+        .where(candidates.c.rank <= per_client)
         .order_by(candidates.c.rank, candidates.c.id)
     ).all()
-    wanted = [r.id for r in rows if r.rank <= PER_CLIENT_IN_FLIGHT - in_flight.get(r.client_id, 0)][:batch]
+    wanted = [r.id for r in rows if r.rank <= per_client - in_flight.get(r.client_id, 0)][:batch]
     if not wanted:
         return []
     # Lock what nobody else holds (PostgreSQL); a second dispatcher skips these rows instead of waiting.
     locked = session.scalars(
-        select(PostTarget)
+        select(PostTarget.id)
         .where(PostTarget.id.in_(wanted), PostTarget.status.in_(DISPATCHABLE))
         .with_for_update(skip_locked=True)
     ).all()
-    claimed = []
-    for target in locked:
-        result = session.execute(
-            update(PostTarget)
-            .where(PostTarget.id == target.id, PostTarget.status == target.status)
-            .values(status="queued", queued_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            claimed.append(Claimed(target.id, target.client_id, job_id_for(target.id, now)))
+    if not locked:
+        return []
+    # One guarded UPDATE for the whole round: the rows are locked (or SQLite's single writer holds them).
+    rows = session.execute(
+        update(PostTarget)
+        .where(PostTarget.id.in_(locked), PostTarget.status.in_(DISPATCHABLE))
+        .values(status="queued", queued_at=now)
+        .returning(PostTarget.id, PostTarget.client_id)
+        .execution_options(synchronize_session=False)
+    ).all()
     session.expire_all()
-    return claimed
+    order = {target_id: n for n, target_id in enumerate(wanted)}
+    return [
+        Claimed(row.id, row.client_id, job_id_for(row.id, now))
+        for row in sorted(rows, key=lambda row: order[row.id])
+    ]
+
+
+def start_attempts(
+    *, session: Session, target_ids: list[int], job_id: str | None
+) -> list[tuple[PostTarget, PublishAttempt]]:
+    """queued -> publishing and an attempt row for each target this job wins (the caller commits them
+    before any network call); targets another job or the recovery sweep already took are left out."""
+    if not target_ids:
+        return []
+    now = utcnow()
+    won = session.scalars(
+        update(PostTarget)
+        .where(PostTarget.id.in_(target_ids), PostTarget.status == "queued")
+        .values(status="publishing", started_at=now, attempts=PostTarget.attempts + 1)
+        .returning(PostTarget)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).all()
+    started = []
+    for target in sorted(won, key=lambda t: target_ids.index(t.id)):
+        attempt = PublishAttempt(
+            agency_id=target.agency_id,
+            client_id=target.client_id,
+            post_id=target.post_id,
+            target_id=target.id,
+            number=target.attempts,
+            kind="reconcile" if target.error_class == "unknown" else "publish",
+            job_id=job_id,
+            started_at=now,
+        )
+        session.add(attempt)
+        started.append((target, attempt))
+    session.flush()
+    return started
 
 
 def start_attempt(
     *, session: Session, target_id: int, job_id: str | None
 ) -> tuple[PostTarget, PublishAttempt] | None:
-    """queued -> publishing, and the attempt row, committed by the caller before any network call."""
-    target = session.get(PostTarget, target_id)
-    if target is None or target.status != "queued":
-        return None
-    now = utcnow()
-    won = session.execute(
-        update(PostTarget)
-        .where(
-            PostTarget.id == target.id, PostTarget.status == "queued", PostTarget.attempts == target.attempts
-        )
-        .values(status="publishing", started_at=now, attempts=target.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if won.rowcount != 1:
-        session.rollback()
-        return None
-    session.refresh(target)
-    attempt = PublishAttempt(
-        agency_id=target.agency_id,
-        client_id=target.client_id,
-        post_id=target.post_id,
-        target_id=target.id,
-        number=target.attempts,
-        kind="reconcile" if target.error_class == "unknown" else "publish",
-        job_id=job_id,
-        started_at=now,
-    )
-    session.add(attempt)
-    session.flush()
-    return target, attempt
+    """The one-target form of start_attempts."""
+    started = start_attempts(session=session, target_ids=[target_id], job_id=job_id)
+    return started[0] if started else None
 
 
 def _finish(attempt: PublishAttempt, outcome: str, detail: str | None = None) -> None:
@@ -153,7 +171,7 @@ def record_published(
     url: str | None,
     found: bool = False,
 ) -> None:
-    """The network has the post: keep where it landed."""
+    """The network has the post: keep where it landed (the caller settles the post)."""
     target.status = "published"
     target.remote_id = remote_id
     target.remote_url = url
@@ -161,7 +179,6 @@ def record_published(
     target.error_class = target.error_message = None
     target.next_attempt_at = None
     _finish(attempt, "found" if found else "published", url)
-    settle_post(session=session, post_id=target.post_id)
 
 
 def backoff(attempts: int, retry_at: datetime | None = None) -> datetime:
@@ -204,28 +221,41 @@ def record_retry(
 def record_failed(
     *, session: Session, target: PostTarget, attempt: PublishAttempt | None, error_class: str, reason: str
 ) -> None:
-    """A final failure with the reason in plain words (editable and retryable by a person)."""
+    """A final failure with the reason in plain words, retryable by a person (the caller settles the post)."""
     target.status = "failed"
     target.error_class = error_class
     target.error_message = reason[:1000]
     target.next_attempt_at = None
     if attempt is not None:
         _finish(attempt, error_class, reason)
-    settle_post(session=session, post_id=target.post_id)
+
+
+def settle_posts(*, session: Session, post_ids: set[int] | list[int]) -> None:
+    """Once every target of a post is final, the post is published (all went out) or failed (some did not)."""
+    if not post_ids:
+        return
+    session.flush()
+    statuses: dict[int, set[str]] = {}
+    for post_id, status in session.execute(
+        select(PostTarget.post_id, PostTarget.status).where(PostTarget.post_id.in_(post_ids))
+    ):
+        statuses.setdefault(post_id, set()).add(status)
+    for post_id, found in statuses.items():
+        if not found <= set(TARGET_FINAL):
+            continue
+        post = session.get(Post, post_id)
+        if post is None or post.status not in ("scheduled", "failed"):
+            continue
+        if found == {"cancelled"}:
+            post.status = "approved"  # nothing went out: the post can be scheduled again
+        else:
+            post.status = "published" if found <= {"published", "cancelled"} else "failed"
+        post.updated_at = utcnow()
 
 
 def settle_post(*, session: Session, post_id: int) -> None:
-    """Once every target is final, the post is published (all went out) or failed (some did not)."""
-    session.flush()
-    post = session.get(Post, post_id)
-    statuses = set(session.scalars(select(PostTarget.status).where(PostTarget.post_id == post_id)))
-    if not statuses or not statuses <= set(TARGET_FINAL) or post.status not in ("scheduled", "failed"):
-        return
-    if statuses == {"cancelled"}:
-        post.status = "approved"  # nothing went out: the post can be scheduled again
-    else:
-        post.status = "published" if statuses <= {"published", "cancelled"} else "failed"
-    post.updated_at = utcnow()
+    """settle_posts for one post."""
+    settle_posts(session=session, post_ids=[post_id])
 
 
 def stuck(

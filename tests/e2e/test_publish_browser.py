@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from rq import SimpleWorker
 
 from tenants.models import Agency, Client, Post, utcnow
 from tests.e2e.browser import TIMEOUT_MS, browser_session, serve
 from tests.factories import PASSWORD, draft_post, member
 from tests.worker.test_token_refresh import _x_account
+from tests.workers import drain
 from worker.context import job_context
 from worker.jobs.publish import dispatch_due
-from worker.queues import get_queue, redis_connection
+from worker.queues import redis_connection
 
 pytestmark = pytest.mark.browser
 TEXT = "Stasera pizza napoletana, forno a legna acceso dalle 19!"
@@ -42,7 +42,7 @@ def _run_pipeline(settings) -> None:
     """One dispatcher round, then a worker drains the publish queue (what the scheduler and workers do)."""
     connection = redis_connection(settings.redis_url)
     assert dispatch_due(connection) == 1
-    SimpleWorker([get_queue("publish", connection=connection)], connection=connection).work(burst=True)
+    drain("publish", connection=connection)
 
 
 def test_publish_now_and_watch_the_page_turn_published(pipeline_env, live_url, sandbox, session):

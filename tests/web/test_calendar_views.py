@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from tenants.models import AuditEntry, CsvImport, Post, TimeSlot
@@ -24,8 +23,9 @@ from tests.calendar_helpers import (
     save_plan,
 )
 from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, login, member
+from tests.workers import drain
 from worker.context import job_context
-from worker.queues import get_queue, redis_connection
+from worker.queues import redis_connection
 
 EVIL = "<script>alert('x')</script> Pizza & birra"
 
@@ -275,7 +275,7 @@ def test_csv_export_is_local_and_formula_safe(app, session, world):
 
 def _run_worker(settings):
     connection = redis_connection(settings.redis_url)
-    SimpleWorker([get_queue("default", connection=connection)], connection=connection).work(burst=True)
+    drain("default", connection=connection)
 
 
 def test_csv_import_runs_in_the_worker_and_reports_progress(app, session, world, process_env):

@@ -7,13 +7,13 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
-from rq import SimpleWorker
 
 from tenants.models import OutboxMessage
 from tenants.services import mail
+from tests.workers import drain
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery
-from worker.queues import get_queue, redis_connection
+from worker.queues import redis_connection
 
 
 class Recorder(Sink):
@@ -67,8 +67,7 @@ def test_queued_mail_is_delivered_once_by_the_worker(session, smtp_settings, smt
     connection = redis_connection(smtp_settings.redis_url)
     enqueue_delivery(connection=connection, message_id=message.id)
     enqueue_delivery(connection=connection, message_id=message.id)  # same job id: no second copy
-    queue = get_queue("default", connection=connection)
-    SimpleWorker([queue], connection=connection).work(burst=True)
+    drain("default", connection=connection)
     session.expire_all()
     stored = session.get(OutboxMessage, message.id)
     assert stored.status == "sent" and stored.sent_at is not None

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from tenants.models import Notification, Post, PostTarget, PublishAttempt, SocialAccount, utcnow
 from tests.factories import ClientFactory, draft_post, member
 from tests.worker.test_token_refresh import _x_account
+from tests.workers import drain
 from worker import rate_limits
 from worker.jobs.publish import dispatch_due, recover_stuck
 from worker.queues import get_queue, redis_connection
@@ -35,7 +35,7 @@ def _run(settings) -> None:
     """One dispatcher round, then a worker drains the publish queue."""
     connection = redis_connection(settings.redis_url)
     dispatch_due(connection)
-    SimpleWorker([get_queue("publish", connection=connection)], connection=connection).work(burst=True)
+    drain("publish", connection=connection)
 
 
 def _target(session, post) -> PostTarget:
@@ -180,7 +180,7 @@ def test_a_burst_from_one_client_does_not_hold_back_another(worker_env, sandbox,
     from tenants.services import publishing
 
     account = _x_account(worker_env, session)
-    for n in range(30):
+    for n in range(12):
         _due_post(session, account, text=f"Offerta numero {n}")
     other_client = ClientFactory(agency_id=account.agency_id)
     other_account = SocialAccount(
@@ -194,16 +194,16 @@ def test_a_burst_from_one_client_does_not_hold_back_another(worker_env, sandbox,
     session.add(other_account)
     session.commit()
     lonely = _due_post(session, other_account, text="Un solo post")
-    claimed = publishing.claim_due(session=session)
+    claimed = publishing.claim_due(session=session, per_client=8)
     session.commit()
     lonely_target = _target(session, lonely)
     assert lonely_target.id in [c.target_id for c in claimed]
     by_client = {}
     for item in claimed:
         by_client[item.client_id] = by_client.get(item.client_id, 0) + 1
-    assert by_client[account.client_id] == publishing.PER_CLIENT_IN_FLIGHT
+    assert by_client[account.client_id] == 8
     # While the burst's first jobs are in flight, the dispatcher adds no more of them.
-    assert publishing.claim_due(session=session) == []
+    assert publishing.claim_due(session=session, per_client=8) == []
 
 
 def test_two_dispatchers_never_claim_the_same_target(worker_env, sandbox, session, engine):

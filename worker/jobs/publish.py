@@ -1,13 +1,19 @@
-"""Publishing: the dispatcher turns due targets into RQ jobs; a job publishes one target exactly once.
+"""Publishing: the dispatcher turns due targets into RQ jobs; a job publishes its targets exactly once.
 
 The database decides what is due and records each attempt before the network is called. A target whose
 outcome is unknown (lost response, a worker killed mid-call) is reconciled by asking the network before
 any new attempt, so nothing is posted twice.
+
+A job carries one client's claimed targets. Its database work is done in a few statements for the whole
+batch, on this thread; the network calls run side by side in threads that touch no database, and their
+outcomes are recorded (and committed) as they arrive, a few at a time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -18,50 +24,52 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
-from tenants.models import Client, MediaAsset, Post, PostTarget, SocialAccount
-from tenants.services import links, media, notifications, publishing, social_accounts
+from tenants.models import Client, MediaAsset, Post, PostTarget, PublishAttempt, SocialAccount
+from tenants.services import links, media, notifications, publishing
 from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
 from worker.jobs.tokens import REFRESH_AHEAD, refresh_account_token
-from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater, UnknownOutcome
 from worker.networks.types import MediaItem, PublishRequest
+from worker.publish_calls import Call, Outcome, call_network, record_outcome
 from worker.queues import get_queue, redis_connection
 
 log = logging.getLogger("cadenza.publish")
-BATCH_THREADS = 16
 events = structlog.get_logger("cadenza.publish")
+# Outcomes that arrive within this long of each other are committed together.
+COMMIT_EVERY = 0.1
 
 
 def dispatch_due(connection: Redis) -> int:
     """Claim due targets (fairly between clients) and enqueue one job per client batch; returns how many."""
     ctx = job_context()
     with ctx.session_factory() as session:
-        claimed = publishing.claim_due(session=session)
+        claimed = publishing.claim_due(session=session, per_client=ctx.settings.publish_batch_size)
         session.commit()
     batches: dict[int, list[publishing.Claimed]] = {}
     for item in claimed:
         batches.setdefault(item.client_id, []).append(item)
     queue = get_queue("publish", connection=connection)
-    for client_id, items in batches.items():
+    jobs = [
+        queue.prepare_data(
+            publish_batch,
+            ([item.target_id for item in items],),
+            # Deterministic: one claim round of one client (the targets' own queued time is in it).
+            job_id=f"{items[0].job_id}-c{client_id}",
+            timeout=ctx.settings.publish_job_timeout_seconds,
+            result_ttl=300,
+            failure_ttl=86400,
+            meta={"client_id": client_id, "target_ids": [item.target_id for item in items]},
+        )
+        for client_id, items in batches.items()
+    ]
+    if jobs:
         try:
-            queue.enqueue(
-                publish_batch,
-                [item.target_id for item in items],
-                # Deterministic: one claim round of one client (the targets' own queued time is in it).
-                job_id=f"{items[0].job_id}-c{client_id}",
-                job_timeout=ctx.settings.publish_job_timeout_seconds,
-                result_ttl=300,
-                failure_ttl=86400,
-                meta={"client_id": client_id, "target_ids": [item.target_id for item in items]},
-            )
+            queue.enqueue_many(jobs)
         except RedisError:
             # Left queued in the database: the recovery sweep puts them back in line.
-            log.warning(
-                "targets %s claimed but not enqueued: Redis unavailable", [i.target_id for i in items]
-            )
-            break
+            log.warning("%s targets claimed but not enqueued: Redis unavailable", len(claimed))
     return len(claimed)
 
 
@@ -69,16 +77,232 @@ def publish_batch(target_ids: list[int]) -> dict[int, str]:
     """Publish one client's claimed targets side by side: the wait is the network's, not the CPU's."""
     from rq import get_current_job
 
-    ctx = job_context()
     job = get_current_job()
-    job_id = job.id if job else None
-    # SQLite takes one writer at a time: side by side only helps (and only works well) on PostgreSQL.
-    threads = 1 if ctx.settings.is_sqlite else max(1, min(len(target_ids), BATCH_THREADS))
-    if threads == 1:
-        return {target_id: publish_target(target_id, job_id=job_id) for target_id in target_ids}
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="publish") as pool:
-        outcomes = pool.map(lambda target_id: publish_target(target_id, job_id=job_id), target_ids)
-        return dict(zip(target_ids, outcomes, strict=True))
+    return publish_targets(target_ids, job_id=job.id if job else None)
+
+
+def publish_target(target_id: int, job_id: str | None = None) -> str:
+    """Publish one target (or reconcile it first when its last outcome was unknown); returns the outcome."""
+    return publish_targets([target_id], job_id=job_id).get(target_id, "skipped")
+
+
+def publish_targets(target_ids: list[int], *, job_id: str | None) -> dict[int, str]:
+    """Start the attempts, make the calls side by side and record each outcome; returns outcome kinds."""
+    ctx = job_context()
+    settings = ctx.settings
+    redis = redis_connection(settings.redis_url_or_embedded)
+    outcomes: dict[int, str] = {}
+    with ctx.session_factory() as session, structlog.contextvars.bound_contextvars(job_id=job_id):
+        started = publishing.start_attempts(session=session, target_ids=target_ids, job_id=job_id)
+        session.commit()  # the attempts are on record before the network is called
+        for target_id in set(target_ids) - {target.id for target, _ in started}:
+            events.info("publish.skipped", target_id=target_id)  # another job or the sweep has it
+        if not started:
+            return outcomes
+        targets = [target for target, _ in started]
+        accounts = _accounts_ready(session, settings, targets)
+        # Held here because the session's identity map keeps only what is referenced: recording the
+        # outcomes (retry windows, settling) then finds every post without a query each.
+        posts = list(
+            session.scalars(
+                select(Post).where(
+                    Post.id.in_({t.post_id for t in targets}),
+                    Post.client_id.in_({t.client_id for t in targets}),
+                )
+            )
+        )
+        calls, immediate = _prepare(session, settings, redis, started, accounts)
+        results: queue.SimpleQueue = queue.SimpleQueue()
+        pool = _call_pool(settings.publish_batch_size)
+        for pair, call in calls:
+            pool.submit(_call_into, results, pair, call)
+        clock = time.monotonic()
+        message_ids: list[int] = []
+        waiting, arrived = len(calls), list(immediate)
+        next_commit = clock + COMMIT_EVERY
+        while waiting or arrived:
+            if waiting:
+                try:
+                    timeout = max(0.0, next_commit - time.monotonic()) if arrived else None
+                    item = results.get(timeout=timeout)
+                except queue.Empty:
+                    pass
+                else:
+                    if not arrived:
+                        next_commit = time.monotonic() + COMMIT_EVERY
+                    arrived.append(item)
+                    waiting -= 1
+            if arrived and (not waiting or time.monotonic() >= next_commit):
+                message_ids += _record(session, settings, redis, accounts, arrived, clock, outcomes)
+                arrived = []
+        del posts
+    for message_id in message_ids:
+        enqueue_delivery_if_smtp(redis, settings, message_id)
+    return outcomes
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _call_pool(size: int) -> ThreadPoolExecutor:
+    """This process's threads for network calls (a forked child makes its own)."""
+    pool = _POOLS.get(os.getpid())
+    if pool is None:
+        pool = _POOLS[os.getpid()] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="publish")
+    return pool
+
+
+def _call_into(results: queue.SimpleQueue, pair: tuple, call: Call) -> None:
+    """Make one call and hand its outcome to the recording thread, whatever happens."""
+    outcome = Outcome("unknown", "The publishing thread stopped during the call; the network is asked first.")
+    try:
+        outcome = call_network(call)
+    finally:
+        results.put((pair, outcome))
+
+
+def _accounts_ready(session: Session, settings, targets: list[PostTarget]) -> dict[int, SocialAccount]:
+    """The batch's accounts, with tokens that expire soon refreshed first (one refresh per account)."""
+    accounts = {
+        a.id: a
+        for a in session.scalars(
+            select(SocialAccount).where(
+                SocialAccount.id.in_({t.account_id for t in targets}),
+                SocialAccount.client_id.in_({t.client_id for t in targets}),
+            )
+        )
+    }
+    soon = datetime.now(UTC) + REFRESH_AHEAD
+    for account in accounts.values():
+        if account.status == "connected" and account.token_expires_at and account.token_expires_at <= soon:
+            refresh_account_token(account.id)  # a Redis lock inside: one refresh per account at a time
+            session.refresh(account)
+    return accounts
+
+
+def _prepare(
+    session: Session,
+    settings,
+    redis: Redis,
+    started: list[tuple[PostTarget, PublishAttempt]],
+    accounts: dict[int, SocialAccount],
+) -> tuple[list[tuple[tuple[PostTarget, PublishAttempt], Call]], list[tuple[tuple, Outcome]]]:
+    """Each target's call, or its outcome when no call may be made (not connected, rate-limit hold)."""
+    targets = [target for target, _ in started]
+    holds = rate_limits.held_until_many(redis, list(accounts))
+    requests = _requests(session, settings, targets)
+    cipher = TokenCipher.from_settings(settings)
+    connectors, credentials = {}, {}
+    calls, immediate = [], []
+    for pair in started:
+        target = pair[0]
+        account = accounts.get(target.account_id)
+        if account is None or account.status != "connected":
+            reason = (account.status_reason if account else None) or "The account is not connected."
+            immediate.append((pair, Outcome("reconnect", reason)))
+        elif holds.get(account.id) is not None:
+            # Another worker already heard "not before" from the network for this account: don't ask again.
+            immediate.append(
+                (pair, Outcome("held", "Rate limited by the network.", retry_at=holds[account.id]))
+            )
+        else:
+            if account.id not in connectors:
+                connectors[account.id] = connector_for_account(
+                    settings=settings, session=session, cipher=cipher, account=account
+                )
+                credentials[account.id] = credentials_for(cipher=cipher, account=account)
+            call = Call(
+                connector=connectors[account.id],
+                creds=credentials[account.id],
+                request=requests[target.id],
+                reconcile=target.error_class == "unknown",
+            )
+            calls.append((pair, call))
+    return calls, immediate
+
+
+def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int, PublishRequest]:
+    """What each connector sends: the variant with the client's UTM parameters, and its media."""
+    client_ids = {t.client_id for t in targets}
+    clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
+    media_ids = {media_id for t in targets for media_id in t.media_ids or []}
+    assets = {}
+    if media_ids:
+        assets = {
+            a.id: a
+            for a in session.scalars(
+                select(MediaAsset).where(MediaAsset.client_id.in_(client_ids), MediaAsset.id.in_(media_ids))
+            )
+        }
+    requests = {}
+    for target in targets:
+        client = clients[target.client_id]
+        text = links.apply_utm(
+            target.text,
+            client.utm_template or "",
+            network=target.network,
+            client_slug=client.slug,
+            post_id=target.post_id,
+        )
+        items = []
+        for media_id in target.media_ids or []:
+            asset = assets.get(media_id)
+            if asset is None or asset.client_id != target.client_id:
+                continue
+            path = media.media_path_of(settings, asset)
+            if path is not None and path.is_file():
+                items.append(
+                    MediaItem(
+                        data=path.read_bytes(),
+                        mime_type=asset.mime,
+                        alt_text=asset.alt_text,
+                        filename=asset.original_name,
+                    )
+                )
+        # One key per target for its whole life: the network's idempotency check spans our retries.
+        requests[target.id] = PublishRequest(
+            text=text, idempotency_key=f"cadenza-target-{target.id}", media=tuple(items)
+        )
+    return requests
+
+
+def _record(
+    session: Session,
+    settings,
+    redis: Redis,
+    accounts: dict[int, SocialAccount],
+    arrived: list[tuple[tuple[PostTarget, PublishAttempt], Outcome]],
+    clock: float,
+    outcomes: dict[int, str],
+) -> list[int]:
+    """Record the outcomes that arrived, settle their posts and commit; returns mail to deliver."""
+    for (target, attempt), outcome in arrived:
+        if outcome.kind == "retry_later" and outcome.retry_at is not None:
+            # Every worker now waits for the network's time for this account instead of asking again.
+            rate_limits.hold_account(redis, target.account_id, outcome.retry_at)
+        record_outcome(
+            session, target=target, attempt=attempt, account=accounts.get(target.account_id), outcome=outcome
+        )
+    publishing.settle_posts(session=session, post_ids={target.post_id for (target, _), _ in arrived})
+    message_ids = []
+    for (target, _), _ in arrived:
+        if target.status == "failed":
+            message_ids += _tell_about_failure(session, settings, target)
+    session.commit()
+    seconds = round(time.monotonic() - clock, 3)
+    for (target, attempt), outcome in arrived:
+        outcomes[target.id] = outcome.kind
+        events.info(
+            "publish.outcome",
+            target_id=target.id,
+            client_id=target.client_id,
+            network=target.network,
+            outcome=outcome.kind,
+            attempt=attempt.number,
+            seconds=seconds,
+            remote_url=target.remote_url,
+        )
+    return message_ids
 
 
 def recover_stuck(connection: Redis) -> int:
@@ -95,158 +319,6 @@ def recover_stuck(connection: Redis) -> int:
     if recovered:
         log.warning("recovered %s stuck targets", recovered)
     return recovered
-
-
-def publish_target(target_id: int, job_id: str | None = None) -> str:
-    """Publish one target (or reconcile it first when its last outcome was unknown); returns the outcome."""
-    ctx = job_context()
-    redis = redis_connection(ctx.settings.redis_url_or_embedded)
-    with (
-        ctx.session_factory() as session,
-        structlog.contextvars.bound_contextvars(target_id=target_id, job_id=job_id),
-    ):
-        started = publishing.start_attempt(session=session, target_id=target_id, job_id=job_id)
-        if started is None:
-            events.info("publish.skipped")
-            return "skipped"  # another job, or the recovery sweep, already has it
-        session.commit()  # the attempt is on record before the network is called
-        target, attempt = started
-        clock = time.monotonic()
-        outcome = _publish(session, ctx.settings, target, attempt, redis)
-        message_ids = _tell_about_failure(session, ctx.settings, target) if target.status == "failed" else []
-        session.commit()
-        events.info(
-            "publish.outcome",
-            client_id=target.client_id,
-            network=target.network,
-            outcome=outcome,
-            attempt=attempt.number,
-            seconds=round(time.monotonic() - clock, 3),
-            remote_url=target.remote_url,
-        )
-    for message_id in message_ids:
-        enqueue_delivery_if_smtp(redis, ctx.settings, message_id)
-    return outcome
-
-
-def _publish(session: Session, settings, target: PostTarget, attempt, redis: Redis) -> str:
-    account = session.get(SocialAccount, target.account_id)
-    if account is None or account.status != "connected":
-        reason = (account.status_reason if account else None) or "The account is not connected."
-        publishing.record_failed(
-            session=session, target=target, attempt=attempt, error_class="reconnect", reason=reason
-        )
-        return "reconnect"
-    if account.token_expires_at is not None and account.token_expires_at <= datetime.now(UTC) + REFRESH_AHEAD:
-        session.commit()
-        refresh_account_token(account.id)  # one refresh per account at a time (Redis lock inside)
-        session.refresh(account)
-        if account.status != "connected":
-            publishing.record_failed(
-                session=session,
-                target=target,
-                attempt=attempt,
-                error_class="reconnect",
-                reason=account.status_reason or "The account needs reconnecting.",
-            )
-            return "reconnect"
-    held = rate_limits.held_until(redis, account.id)
-    if held is not None:
-        # Another worker already heard "not before" from the network for this account: don't ask again.
-        publishing.record_retry(
-            session=session,
-            target=target,
-            attempt=attempt,
-            reason="Rate limited by the network.",
-            retry_at=held,
-            enforce_window=False,  # no call was made: waiting out a hold never fails a target
-        )
-        return "retry_later"
-    cipher = TokenCipher.from_settings(settings)
-    connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
-    creds = credentials_for(cipher=cipher, account=account)
-    request = _request(session, settings, target)
-    try:
-        if target.error_class == "unknown":
-            found = connector.find_published(creds, request)
-            if found is not None:
-                publishing.record_published(
-                    session=session,
-                    target=target,
-                    attempt=attempt,
-                    remote_id=found.remote_id,
-                    url=found.url,
-                    found=True,
-                )
-                return "found"
-        published = connector.publish(creds, request)
-    except RetryLater as exc:
-        rate_limits.hold_account(redis, account.id, exc.retry_at)
-        publishing.record_retry(
-            session=session, target=target, attempt=attempt, reason=exc.reason, retry_at=exc.retry_at
-        )
-        return "retry_later"
-    except ReconnectNeeded as exc:
-        publishing.record_failed(
-            session=session, target=target, attempt=attempt, error_class="reconnect", reason=exc.reason
-        )
-        social_accounts.mark_needs_reconnect(session=session, account=account, reason=exc.reason)
-        return "reconnect"
-    except Rejected as exc:
-        publishing.record_failed(
-            session=session, target=target, attempt=attempt, error_class="rejected", reason=exc.reason
-        )
-        return "rejected"
-    except UnknownOutcome as exc:
-        publishing.record_retry(
-            session=session, target=target, attempt=attempt, reason=exc.reason, retry_at=None, unknown=True
-        )
-        return "unknown"
-    except ConnectorError as exc:  # any other classified error: treat as retry later
-        publishing.record_retry(
-            session=session, target=target, attempt=attempt, reason=exc.reason, retry_at=None
-        )
-        return "retry_later"
-    publishing.record_published(
-        session=session, target=target, attempt=attempt, remote_id=published.remote_id, url=published.url
-    )
-    return "published"
-
-
-def _request(session: Session, settings, target: PostTarget) -> PublishRequest:
-    """What the connector sends: the variant with the client's UTM parameters, and its media."""
-    client = session.get(Client, target.client_id)
-    post = session.get(Post, target.post_id)
-    text = links.apply_utm(
-        target.text,
-        client.utm_template or "",
-        network=target.network,
-        client_slug=client.slug,
-        post_id=post.id,
-    )
-    assets = {
-        a.id: a
-        for a in session.scalars(
-            select(MediaAsset).where(
-                MediaAsset.client_id == client.id, MediaAsset.id.in_(target.media_ids or [])
-            )
-        )
-    }
-    items = []
-    for media_id in target.media_ids or []:
-        asset = assets.get(media_id)
-        path = media.media_path_of(settings, asset) if asset else None
-        if path is not None and path.is_file():
-            items.append(
-                MediaItem(
-                    data=path.read_bytes(),
-                    mime_type=asset.mime,
-                    alt_text=asset.alt_text,
-                    filename=asset.original_name,
-                )
-            )
-    # One key per target for its whole life: the network's idempotency check spans our retries.
-    return PublishRequest(text=text, idempotency_key=f"cadenza-target-{target.id}", media=tuple(items))
 
 
 def _tell_about_failure(session: Session, settings, target: PostTarget) -> list[int]:

@@ -54,8 +54,10 @@ class PublicOnlyBackend(httpcore.SyncBackend):
         )
 
 
-def public_only_transport(verify: ssl.SSLContext | bool = True) -> httpx.HTTPTransport:
+def public_only_transport(
+    verify: ssl.SSLContext | bool = True, limits: httpx.Limits | None = None
+) -> httpx.HTTPTransport:
     """An httpx transport whose connections can only reach public addresses."""
-    transport = httpx.HTTPTransport(retries=0, verify=verify)
+    transport = httpx.HTTPTransport(retries=0, verify=verify, limits=limits or httpx.Limits())
     transport._pool._network_backend = PublicOnlyBackend()  # httpx exposes no argument for the backend
     return transport

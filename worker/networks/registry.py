@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 import ssl
+import threading
 from functools import lru_cache
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import certifi
 import httpx
@@ -36,17 +39,37 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+_SHARED: dict[tuple, httpx.Client] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_http_client(settings: Settings) -> httpx.Client:
+    """This process's httpx client: its connection pool is reused by every connector and thread."""
+    # Keyed by process too: a forked child must not share the parent's open sockets.
+    key = (os.getpid(), settings.network_timeout_seconds, settings.uses_sandbox)
+    with _SHARED_LOCK:
+        client = _SHARED.get(key)
+        if client is None:
+            client = _SHARED[key] = make_http_client(settings)
+        return client
+
+
 def make_http_client(settings: Settings) -> httpx.Client:
     """An httpx client with Cadenza's timeouts and user agent."""
     timeout = httpx.Timeout(
         settings.network_timeout_seconds, connect=min(5.0, settings.network_timeout_seconds)
     )
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
     # Live networks are public hosts, some named by users (Mastodon, Bluesky PDS): never reach inside.
-    transport = None if settings.uses_sandbox else public_only_transport(tls_context())
+    transport = None if settings.uses_sandbox else public_only_transport(tls_context(), limits)
     return httpx.Client(
         timeout=timeout,
+        limits=limits,
         headers={"User-Agent": "Cadenza/0.1 (+https://cadenza.example)"},
         follow_redirects=False,
+        # The client is shared by every account of the process: a cookie one account's call received
+        # must never ride along on another's.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         transport=transport,
         verify=tls_context(),
     )
@@ -65,5 +88,5 @@ def get_connector(
     return cls(
         endpoints=endpoints_for(settings, network, instance=instance),
         app=app or app_credentials(settings, network),
-        http=http or make_http_client(settings),
+        http=http or shared_http_client(settings),
     )
