@@ -91,9 +91,11 @@ class Settings:
     publish_stuck_seconds: int = 180
     # A publish job is stopped by RQ after this long; only then is a "publishing" target known to be stuck.
     publish_job_timeout_seconds: int = 120
-    # Fork a fresh process per job (RQ's default, isolates crashes) or run jobs in the worker process
-    # (keeps database connections and warm modules between jobs: much faster for short network jobs).
-    worker_fork: bool = True
+    # Fork a fresh process per job (RQ's default) or run jobs in the worker process, which keeps database
+    # and network connections warm between jobs: a third of the CPU per published post (bench/).
+    worker_fork: bool = False
+    # Worker processes `cadenza worker` starts; 0 means two per core (publish jobs wait, they don't compute).
+    worker_processes: int = 0
     # Targets of one client published side by side by one job (also the most a client has in flight, so
     # a burst from one client never stands in front of another client's post for more than one job).
     publish_batch_size: int = 32
@@ -161,7 +163,8 @@ class Settings:
             metrics_token=env.get("CADENZA_METRICS_TOKEN") or None,
             publish_stuck_seconds=int(env.get("CADENZA_PUBLISH_STUCK_SECONDS") or 180),
             publish_job_timeout_seconds=int(env.get("CADENZA_PUBLISH_JOB_TIMEOUT") or 120),
-            worker_fork=_flag(env.get("CADENZA_WORKER_FORK"), True),
+            worker_fork=_flag(env.get("CADENZA_WORKER_FORK"), False),
+            worker_processes=max(0, int(env.get("CADENZA_WORKER_PROCESSES") or 0)),
             publish_batch_size=max(1, int(env.get("CADENZA_PUBLISH_BATCH") or 32)),
             max_request_bytes=int(env.get("CADENZA_MAX_REQUEST_BYTES") or 1024 * 1024),
             max_upload_bytes=int(env.get("CADENZA_MAX_UPLOAD_MB") or 200) * 1024 * 1024,

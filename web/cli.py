@@ -182,15 +182,22 @@ def web(host: str, port: int, debug: bool) -> None:
 @main.command("worker")
 @click.option("--queues", default=None, help="Comma-separated queue names (default: all).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(queues: str | None, burst: bool) -> None:
-    """Run an RQ worker on Cadenza's queues."""
-    from worker.main import run_worker
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: CADENZA_WORKER_PROCESSES, else two per core).",
+)
+def worker(queues: str | None, burst: bool, processes: int | None) -> None:
+    """Run RQ workers on Cadenza's queues."""
+    from worker.main import default_processes, run_worker
     from worker.queues import QUEUE_NAMES
 
     settings = _settings()
     url = _redis_url_for_this_process(settings)
     names = tuple(q.strip() for q in queues.split(",")) if queues else QUEUE_NAMES
-    run_worker(settings, redis_url=url, queues=names, burst=burst)
+    count = processes or settings.worker_processes or default_processes()
+    run_worker(settings, redis_url=url, queues=names, burst=burst, processes=count)
 
 
 def _streamlit_command(host: str, port: int) -> list[str]:

@@ -27,7 +27,7 @@ IN_FLIGHT = ("queued", "publishing")
 # A client may have at most this many targets waiting in the queue (the default of claim_due's per_client):
 # a burst of thousands from one client then never stands in front of another client's post for long.
 PER_CLIENT_IN_FLIGHT = 32
-BATCH = 2000
+BATCH = 5000
 RETRY_WINDOW = timedelta(hours=6)
 BACKOFF_BASE = timedelta(seconds=20)
 BACKOFF_CAP = timedelta(minutes=15)

@@ -39,30 +39,41 @@ log = logging.getLogger("cadenza.publish")
 events = structlog.get_logger("cadenza.publish")
 # Outcomes that arrive within this long of each other are committed together.
 COMMIT_EVERY = 0.1
+# A client may have this many batches queued or publishing at once: one big client can keep two workers
+# busy, and still never stands in front of another client's post for more than two jobs.
+BATCHES_IN_FLIGHT = 2
 
 
 def dispatch_due(connection: Redis) -> int:
-    """Claim due targets (fairly between clients) and enqueue one job per client batch; returns how many."""
+    """Claim due targets (fairly between clients) and enqueue them in jobs of one client's batch."""
     ctx = job_context()
+    size = ctx.settings.publish_batch_size
     with ctx.session_factory() as session:
-        claimed = publishing.claim_due(session=session, per_client=ctx.settings.publish_batch_size)
+        claimed = publishing.claim_due(session=session, per_client=size * BATCHES_IN_FLIGHT)
         session.commit()
-    batches: dict[int, list[publishing.Claimed]] = {}
+    by_client: dict[int, list[publishing.Claimed]] = {}
     for item in claimed:
-        batches.setdefault(item.client_id, []).append(item)
+        by_client.setdefault(item.client_id, []).append(item)
+    # Round robin: every client's first batch goes in line before anyone's second.
+    chunks = [
+        (client_id, items[start : start + size])
+        for start in range(0, size * BATCHES_IN_FLIGHT, size)
+        for client_id, items in by_client.items()
+        if items[start : start + size]
+    ]
     queue = get_queue("publish", connection=connection)
     jobs = [
         queue.prepare_data(
             publish_batch,
             ([item.target_id for item in items],),
-            # Deterministic: one claim round of one client (the targets' own queued time is in it).
+            # Deterministic: the first target's own claim (its id and queued time) names the batch.
             job_id=f"{items[0].job_id}-c{client_id}",
             timeout=ctx.settings.publish_job_timeout_seconds,
             result_ttl=300,
             failure_ttl=86400,
             meta={"client_id": client_id, "target_ids": [item.target_id for item in items]},
         )
-        for client_id, items in batches.items()
+        for client_id, items in chunks
     ]
     if jobs:
         try:
