@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from redis import Redis, RedisError
@@ -24,7 +24,7 @@ from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
-from worker.jobs.tokens import REFRESH_AHEAD, refresh_account_token
+from worker.jobs.tokens import ready_to_call
 from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater, UnknownOutcome
 from worker.networks.types import MediaItem, PublishRequest
 from worker.queues import get_queue, redis_connection
@@ -131,25 +131,12 @@ def publish_target(target_id: int, job_id: str | None = None) -> str:
 
 def _publish(session: Session, settings, target: PostTarget, attempt, redis: Redis) -> str:
     account = session.get(SocialAccount, target.account_id)
-    if account is None or account.status != "connected":
+    if account is None or not ready_to_call(session, account):
         reason = (account.status_reason if account else None) or "The account is not connected."
         publishing.record_failed(
             session=session, target=target, attempt=attempt, error_class="reconnect", reason=reason
         )
         return "reconnect"
-    if account.token_expires_at is not None and account.token_expires_at <= datetime.now(UTC) + REFRESH_AHEAD:
-        session.commit()
-        refresh_account_token(account.id)  # one refresh per account at a time (Redis lock inside)
-        session.refresh(account)
-        if account.status != "connected":
-            publishing.record_failed(
-                session=session,
-                target=target,
-                attempt=attempt,
-                error_class="reconnect",
-                reason=account.status_reason or "The account needs reconnecting.",
-            )
-            return "reconnect"
     held = rate_limits.held_until(redis, account.id)
     if held is not None:
         # Another worker already heard "not before" from the network for this account: don't ask again.
