@@ -49,12 +49,16 @@ def delete_faults():
 
 @bp.get("/published")
 def published():
+    """What is live at the networks; `?deleted=1` also lists what was written and deleted since."""
     network = request.args.get("network")
     account = request.args.get("account")
+    with_deleted = request.args.get("deleted") in ("1", "true")
     items = [
         asdict(p)
         for p in STORE.published
-        if (network is None or p.network == network) and (account is None or p.account == account)
+        if (network is None or p.network == network)
+        and (account is None or p.account == account)
+        and (with_deleted or p.deleted_at is None)
     ]
     return jsonify({"published": items, "count": len(items)})
 

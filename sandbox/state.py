@@ -27,6 +27,7 @@ class Published:
     text: str
     created_at: str
     extra: dict[str, Any] = field(default_factory=dict)
+    deleted_at: str | None = None
 
 
 class Store:
@@ -79,6 +80,13 @@ class Store:
                     extra=extra,
                 )
             )
+
+    def record_deleted(self, *, network: str, remote_id: str) -> None:
+        """Remember that a written post was deleted (it stays on record, marked, for exactly-once checks)."""
+        with self.lock:
+            for item in self.published:
+                if item.network == network and item.remote_id == remote_id and item.deleted_at is None:
+                    item.deleted_at = now().isoformat()
 
 
 STORE = Store()

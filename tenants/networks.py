@@ -129,6 +129,12 @@ def facts(network: str) -> NetworkFacts:
     return NETWORKS[network]
 
 
+def deletes_posts(network: str) -> bool:
+    """True when Cadenza can delete a published post on this network (Instagram's API cannot)."""
+    spec = NETWORKS.get(network)
+    return spec is not None and "delete" in spec.capabilities
+
+
 def _x_weight(grapheme: str) -> int:
     if _EMOJI.search(grapheme):
         return 2

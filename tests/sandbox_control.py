@@ -27,8 +27,12 @@ class SandboxControl:
     def clear_faults(self) -> None:
         self.http.delete("/_control/faults").raise_for_status()
 
-    def published(self, network: str | None = None, account: str | None = None) -> list[dict]:
+    def published(
+        self, network: str | None = None, account: str | None = None, *, deleted: bool = False
+    ) -> list[dict]:
         params = {k: v for k, v in {"network": network, "account": account}.items() if v}
+        if deleted:
+            params["deleted"] = "1"
         return self.http.get("/_control/published", params=params).json()["published"]
 
     def tick(self, steps: int = 1, network: str | None = None) -> None:

@@ -258,7 +258,7 @@ def _snapshot(session, agency_id: int):
                 p.revision,
                 p.base_text,
                 p.scheduled_at,
-                [(t.account_id, t.text, t.status, t.next_attempt_at) for t in p.targets],
+                [(t.account_id, t.text, t.status, t.next_attempt_at, t.deleted_at) for t in p.targets],
             )
             for p in session.scalars(select(Post).where(Post.agency_id == agency_id).order_by(Post.id))
         ],
@@ -372,3 +372,39 @@ def test_client_contacts_cannot_act_on_staff_objects(app, session, world):
     assert web.post(f"/team/invitations/{world.values['invitation_id']}/revoke").status_code == 403
     assert _snapshot(session, world.victim_agency.id) == before
     assert session.scalars(select(AuditEntry).where(AuditEntry.action == "member.removed")).all() == []
+
+
+def test_nobody_outside_the_client_can_delete_its_published_post_at_the_network(app, session, world):
+    from redis import Redis
+
+    from worker.queues import get_queue
+
+    post = session.get(Post, world.values["post_id"])
+    post.status = "published"
+    post.targets[0].status, post.targets[0].remote_id = "published", "victim-remote-1"
+    session.commit()
+    outsider_agency = AgencyFactory(name="Outsider")
+    outsider_token = api_token(outsider_agency, "cdz_outsider-token-0000000000")
+    sibling = session.scalars(select(Client).where(Client.slug == "sibling-client")).one()
+    people = {
+        "another agency": member(outsider_agency),
+        "contact of the sibling": member(world.victim_agency, "approver", client=sibling),
+        "manager limited to the sibling": member(world.victim_agency, "manager", limited_to=[sibling]),
+    }
+    page_url = f"/c/victim-client/posts/{post.id}/targets/{post.targets[0].id}/delete-remote"
+    api_url = f"/api/v1/posts/{post.id}/targets/{post.targets[0].id}/remote"
+    before = _snapshot(session, world.victim_agency.id)
+    for persona, user in people.items():
+        web = app.test_client()
+        login(web, user)
+        resp = web.post(page_url)
+        assert resp.status_code == 404, f"{persona}: {resp.status_code}"
+        # Members of the same agency know its name; never the client's.
+        markers = MARKERS if persona == "another agency" else ("Victim Client Zeta",)
+        _assert_no_leak(resp, f"POST {page_url} as {persona}", markers=markers)
+    resp = app.test_client().delete(api_url, headers={"Authorization": f"Bearer {outsider_token}"})
+    assert resp.status_code == 404
+    _assert_no_leak(resp, f"DELETE {api_url} as another agency")
+    assert _snapshot(session, world.victim_agency.id) == before
+    settings = app.extensions["cadenza"]["settings"]
+    assert get_queue("publish", connection=Redis.from_url(settings.redis_url)).job_ids == []

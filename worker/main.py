@@ -52,6 +52,7 @@ def _preload() -> None:
     import worker.jobs.mail  # noqa: F401
     import worker.jobs.maintenance  # noqa: F401
     import worker.jobs.publish  # noqa: F401
+    import worker.jobs.remote_delete  # noqa: F401
     import worker.jobs.tokens  # noqa: F401
     from worker.context import job_context
     from worker.networks.registry import tls_context

@@ -30,11 +30,13 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     stuck = settings.publish_stuck_seconds if settings else 180
     from worker.jobs.maintenance import purge_expired_connections
     from worker.jobs.publish import dispatch_due, recover_stuck
+    from worker.jobs.remote_delete import enqueue_due_deletes
     from worker.jobs.tokens import enqueue_due_refreshes
 
     return [
         Periodic("dispatch-due-posts", 0.25, dispatch_due),
         Periodic("recover-stuck-targets", min(60, max(stuck / 3, 1)), recover_stuck),
+        Periodic("remote-deletes", 10, enqueue_due_deletes),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
     ]

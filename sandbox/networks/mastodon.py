@@ -358,6 +358,7 @@ def delete_status(host: str, status_id: str):
     if status is None or status["account_id"] != record["account_id"] or status.get("deleted"):
         return _error(404, "Record not found")
     status["deleted"] = True
+    STORE.record_deleted(network="mastodon", remote_id=status_id)
     return jsonify(_status_json(host, status))
 
 

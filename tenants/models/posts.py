@@ -12,6 +12,8 @@ from tenants.models.base import Base, UTCDateTime, utcnow
 POST_STATUSES = ("draft", "in_review", "awaiting_client", "approved", "scheduled", "published", "failed")
 # A target once its post is scheduled (worker/publishing.py): pending -> queued -> publishing -> published,
 # or retry (queued again when due), unconfirmed (reconciled first), failed; cancelled by a person.
+# A published target a person takes back: deleting (worker/jobs/remote_delete.py) -> deleted, or back to
+# published with the reason when the network refuses.
 TARGET_STATUSES = (
     "pending",
     "queued",
@@ -21,8 +23,10 @@ TARGET_STATUSES = (
     "published",
     "failed",
     "cancelled",
+    "deleting",
+    "deleted",
 )
-TARGET_FINAL = ("published", "failed", "cancelled")
+TARGET_FINAL = ("published", "failed", "cancelled", "deleted")
 
 
 class Post(Base):
@@ -92,8 +96,11 @@ class PostTarget(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     error_class: Mapped[str | None] = mapped_column(String(20), default=None)
     error_message: Mapped[str | None] = mapped_column(String(1000), default=None)
-    # A person's "retry" restarts the retry window (which otherwise runs from the post's due time).
+    # A person's "retry" restarts the retry window (which otherwise runs from the post's due time); a
+    # request to delete the post at the network starts the window in which deleting is retried.
     retry_window_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the network confirmed the post gone (the target is then "deleted"; remote_id stays on record).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     post: Mapped[Post] = relationship(back_populates="targets")
 
@@ -113,11 +120,11 @@ class PublishAttempt(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("post_targets.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20), default="publish")  # publish, reconcile
+    kind: Mapped[str] = mapped_column(String(20), default="publish")  # publish, reconcile, delete
     job_id: Mapped[str | None] = mapped_column(String(120), default=None)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    # published, found (reconciled), retry_later, reconnect, rejected, unknown, lost (worker died)
+    # published, found (reconciled), deleted, retry_later, reconnect, rejected, unknown, lost (worker died)
     outcome: Mapped[str | None] = mapped_column(String(20), default=None)
     detail: Mapped[str | None] = mapped_column(String(1000), default=None)
 

@@ -22,6 +22,7 @@ from tenants.services import audit
 from tenants.services.access import require
 from tenants.services.calendar import Filters, entries, excerpt, utc_bounds
 from tenants.services.posts import CLIENT_VISIBLE_STATUSES
+from tenants.services.remote_delete import taken_down
 from tenants.services.tokens import hash_secret, new_secret
 
 FEED_PAST = timedelta(days=90)
@@ -111,13 +112,18 @@ def feed_ics(*, session: Session, client: Client) -> bytes:
             "summary", f"{excerpt(post.base_text, 60)} [{networks}]" if networks else excerpt(post.base_text)
         )
         event.add("description", post.base_text)
-        event.add(
-            "status", "CONFIRMED" if post.status in ("scheduled", "published", "failed") else "TENTATIVE"
-        )
+        event.add("status", _event_status(post))
         if post.pillar:
             event.add("categories", [post.pillar])
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _event_status(post: Post) -> str:
+    """iCalendar's word for the post; one deleted from every network it reached is no longer on."""
+    if taken_down(post):
+        return "CANCELLED"
+    return "CONFIRMED" if post.status in ("scheduled", "published", "failed") else "TENTATIVE"
 
 
 def safe_cell(value: object) -> str:
@@ -147,7 +153,7 @@ def export_csv(*, session: Session, client: Client, membership: Membership, star
             item.local.strftime("%Y-%m-%d"),
             item.local.strftime("%H:%M"),
             f"{client.timezone} ({item.local.strftime('%Z')})",
-            item.post.status,
+            "taken_down" if taken_down(item.post) else item.post.status,
             " ".join(item.networks),
             " ".join(handles.get(t.account_id, "") for t in item.post.targets),
             item.post.pillar or "",

@@ -383,6 +383,7 @@ def post_as_dict(post: Post, *, timezone: str) -> dict[str, Any]:
                 "media_ids": list(t.media_ids or []),
                 "status": t.status,
                 "remote_url": t.remote_url,
+                "deleted_at": t.deleted_at.isoformat() if t.deleted_at else None,
             }
             for t in post.targets
         ],

@@ -21,7 +21,17 @@ from tenants.services import approvals, audit
 from tenants.services.access import require
 
 # Outcomes an attempt may end with (see PublishAttempt.outcome); "running" means it has not ended yet.
-LOG_OUTCOMES = ("published", "found", "retry_later", "reconnect", "rejected", "unknown", "lost", "running")
+LOG_OUTCOMES = (
+    "published",
+    "found",
+    "deleted",
+    "retry_later",
+    "reconnect",
+    "rejected",
+    "unknown",
+    "lost",
+    "running",
+)
 LOG_LIMIT = 200
 
 
@@ -83,7 +93,7 @@ def reopen_failed(
     require(membership, Perm.POSTS_WRITE)
     if post.status != "failed":
         raise Conflict(N_("Only a failed post can be reopened for editing."), field="status")
-    if any(t.status == "published" for t in post.targets):
+    if any(t.status in ("published", "deleting") for t in post.targets):
         raise Conflict(
             N_("Part of this post is already published; retry or cancel the failed accounts instead."),
             field="status",

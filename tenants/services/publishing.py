@@ -156,7 +156,8 @@ def start_attempt(
     return started[0] if started else None
 
 
-def _finish(attempt: PublishAttempt, outcome: str, detail: str | None = None) -> None:
+def finish_attempt(attempt: PublishAttempt, outcome: str, detail: str | None = None) -> None:
+    """Close an attempt of the publish log with its outcome and the network's words."""
     attempt.finished_at = utcnow()
     attempt.outcome = outcome
     attempt.detail = (detail or "")[:1000] or None
@@ -178,7 +179,7 @@ def record_published(
     target.published_at = utcnow()
     target.error_class = target.error_message = None
     target.next_attempt_at = None
-    _finish(attempt, "found" if found else "published", url)
+    finish_attempt(attempt, "found" if found else "published", url)
 
 
 def backoff(attempts: int, retry_at: datetime | None = None) -> datetime:
@@ -202,7 +203,7 @@ def record_retry(
     """Try again later (or fail when the retry window is over)."""
     post = session.get(Post, target.post_id)
     when = backoff(target.attempts, retry_at)
-    _finish(attempt, "unknown" if unknown else "retry_later", reason)
+    finish_attempt(attempt, "unknown" if unknown else "retry_later", reason)
     window_from = max(filter(None, (post.scheduled_at, target.retry_window_from)), default=None)
     if enforce_window and window_from is not None and when - window_from > RETRY_WINDOW:
         # An unknown outcome stays "unknown" when it fails: a later retry must still ask the network first.
@@ -227,7 +228,7 @@ def record_failed(
     target.error_message = reason[:1000]
     target.next_attempt_at = None
     if attempt is not None:
-        _finish(attempt, error_class, reason)
+        finish_attempt(attempt, error_class, reason)
 
 
 def settle_posts(*, session: Session, post_ids: set[int] | list[int]) -> None:
@@ -249,7 +250,8 @@ def settle_posts(*, session: Session, post_ids: set[int] | list[int]) -> None:
         if found == {"cancelled"}:
             post.status = "approved"  # nothing went out: the post can be scheduled again
         else:
-            post.status = "published" if found <= {"published", "cancelled"} else "failed"
+            # A target deleted at its network later still went out: it counts with the published ones.
+            post.status = "published" if found <= {"published", "cancelled", "deleted"} else "failed"
         post.updated_at = utcnow()
 
 
@@ -305,7 +307,9 @@ def recover(*, session: Session, target: PostTarget) -> str:
         .order_by(PublishAttempt.number.desc())
     ).first()
     if attempt is not None:
-        _finish(attempt, "lost", "The worker stopped during the call; the network is asked before any retry.")
+        finish_attempt(
+            attempt, "lost", "The worker stopped during the call; the network is asked before any retry."
+        )
     return "reconcile"
 
 

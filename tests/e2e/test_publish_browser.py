@@ -94,3 +94,47 @@ def test_publish_now_and_watch_the_page_turn_published(pipeline_env, live_url, s
         expect(row.locator(".target-cancel")).to_be_hidden()
         expect(page.locator("#scheduled-for")).to_be_hidden()  # no "Unschedule" left for a published post
         assert page.evaluate("window.stillTheSamePage") is True  # no reload happened
+
+
+def test_delete_a_published_post_and_watch_the_page_turn_deleted(pipeline_env, live_url, sandbox, session):
+    from playwright.sync_api import expect
+
+    account = _x_account(pipeline_env, session)
+    client = session.get(Client, account.client_id)
+    manager = member(session.get(Agency, client.agency_id), "manager", email="manager@agency.example")
+    post = draft_post(
+        client, manager, [account], TEXT, scheduled_at=(utcnow() + timedelta(days=1)).isoformat()
+    )
+    post.status, post.scheduled_at = "scheduled", utcnow() - timedelta(seconds=1)
+    session.commit()
+    _run_pipeline(pipeline_env)
+    target_id = post.targets[0].id
+    assert len(sandbox.published(network="x")) == 1
+
+    with browser_session() as open_page:
+        page = open_page(live_url)
+        page.goto("/login")
+        page.get_by_label("Email").fill("manager@agency.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"/c/{client.slug}/posts/{post.id}")
+        row = page.locator(f"#target-{target_id}")
+        expect(row.locator(".target-label")).to_have_text("Published")
+        messages = []
+        page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+        row.get_by_role("button", name="Delete from X").click()
+        expect(page.get_by_text("Deleting the post from X.")).to_be_visible()
+        assert messages and messages[0].startswith("Delete this post from X?")
+        expect(row.locator(".target-label")).to_have_text("Deleting…")
+        expect(row.locator(".target-delete-remote")).to_be_hidden()
+        page.evaluate("window.stillTheSamePage = true")
+
+        connection = redis_connection(pipeline_env.redis_url)
+        drain("publish", connection=connection)
+        assert sandbox.published(network="x") == []
+
+        # publishing.js polls status.json and updates the panel in place.
+        expect(row.locator(".target-label")).to_have_text("Deleted from X", timeout=TIMEOUT_MS)
+        expect(row.locator(".target-link")).to_be_hidden()
+        expect(page.locator("#post-status")).to_have_text("Deleted from the networks")
+        assert page.evaluate("window.stillTheSamePage") is True

@@ -154,6 +154,7 @@ def test_status_json_has_the_post_and_each_account(app, session, world):
         "id": post.targets[0].id,
         "network": "mastodon",
         "network_name": "Mastodon",
+        "network_deletes": True,
         "handle": "@mario@mastodon.example",
         "status": "retry",
         "final": False,
@@ -163,6 +164,7 @@ def test_status_json_has_the_post_and_each_account(app, session, world):
         "advice_url": None,
         "can_retry": False,
         "can_cancel": True,
+        "can_delete_remote": False,
     }
 
 

@@ -1,17 +1,18 @@
-"""The OpenAPI paths and schemas of the post endpoints (write, list, approve, schedule, validate)."""
+"""The OpenAPI paths and schemas of the post endpoints (write, list, approve, schedule, validate, delete)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tenants.checks.engine import DEFAULT_SEVERITY
-from tenants.models.posts import POST_STATUSES
+from tenants.models.posts import POST_STATUSES, TARGET_STATUSES
 from tenants.networks import NETWORKS
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _POST = {"$ref": "#/components/schemas/Post"}
 _CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _POST_ID = {"name": "post_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_TARGET_ID = {"name": "target_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _REVISION = {"type": "integer", "description": "The revision decided on; 409 if the post changed since"}
 _WRITE_ERRORS = {"400": _ERROR, "401": _ERROR, "404": _ERROR, "409": _ERROR, "415": _ERROR, "422": _ERROR}
 
@@ -151,6 +152,26 @@ def post_paths() -> dict[str, Any]:
                 },
             ),
         },
+        "/posts/{post_id}/targets/{target_id}/remote": {
+            "parameters": [_POST_ID, _TARGET_ID],
+            "delete": {
+                "summary": "Delete one account's published post at its network (not Instagram)",
+                "description": (
+                    "Accepted at once: the target turns `deleting`, a worker asks the network, and the "
+                    "target ends `deleted` (with `deleted_at`; a post already gone counts as deleted), or "
+                    "back at `published` when the network refuses (reconnect needed, rejected, or still busy "
+                    "after retrying for hours). 409 when the target is not published, is already being "
+                    "deleted, or its network does not let apps delete posts."
+                ),
+                "operationId": "deleteRemotePost",
+                "responses": {
+                    "202": _json(_POST, "Deletion requested; the post with the target now `deleting`"),
+                    "401": _ERROR,
+                    "404": _ERROR,
+                    "409": _ERROR,
+                },
+            },
+        },
         "/clients/{client_id}/posts/validate": {
             "parameters": [_CLIENT_ID],
             "post": {
@@ -194,8 +215,13 @@ def post_schemas() -> dict[str, Any]:
             "text": {"type": "string"},
             "customised": {"type": "boolean"},
             "media_ids": {"type": "array", "items": {"type": "integer"}},
-            "status": {"type": "string"},
+            "status": {"type": "string", "enum": list(TARGET_STATUSES)},
             "remote_url": {"type": ["string", "null"]},
+            "deleted_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When the network confirmed the post deleted",
+            },
         },
     }
     finding = {

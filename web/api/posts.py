@@ -1,4 +1,4 @@
-"""API endpoints for posts: write, list, read, change, delete, and move through approval."""
+"""API endpoints for posts: write, list, read, change, delete, approve, and delete at a network."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from flask import Response, jsonify, request
 from tenants.errors import N_, Invalid
 from tenants.models import Client, Post
 from tenants.models.posts import POST_STATUSES
-from tenants.services import approvals, post_checks, posts
+from tenants.services import approvals, post_checks, posts, remote_delete
 from web.api.auth import token_required
 from web.api.views import _agency_client, _json_body, _label, _membership, bp
-from web.context import db
+from web.context import db, redis
 from web.mailer import announce
+from worker.jobs.remote_delete import enqueue_requested_delete
 
 
 def _as_dict(post: Post) -> dict:
@@ -108,6 +109,24 @@ def delete_post(post_id: int) -> tuple[str, int]:
     )
     db().commit()
     return "", 204
+
+
+@bp.delete("/posts/<int:post_id>/targets/<int:target_id>/remote")
+@token_required
+def delete_remote(post_id: int, target_id: int) -> tuple[Response, int]:
+    """Delete one account's published post at its network; 202: a worker does it, the target says how."""
+    post = _post(post_id)
+    target = remote_delete.request_delete(
+        session=db(),
+        post=post,
+        target_id=target_id,
+        membership=_membership(),
+        actor=None,
+        actor_label=_label(),
+    )
+    db().commit()
+    enqueue_requested_delete(redis(), target)
+    return jsonify(_as_dict(post)), 202
 
 
 def _revision(body: dict) -> int | None:

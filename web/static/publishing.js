@@ -46,6 +46,7 @@
     }
     show(row.querySelector(".target-retry"), Boolean(data.can_retry));
     show(row.querySelector(".target-cancel"), Boolean(data.can_cancel));
+    show(row.querySelector(".target-delete-remote"), Boolean(data.can_delete_remote));
   }
 
   function updatePost(post) {

@@ -21,7 +21,7 @@ from tenants.services.posts import CLIENT_VISIBLE_STATUSES
 from web.context import db
 from web.tenancy import agency_view, client_view
 from web.views.helpers import safe_next, translate
-from web.views.post_labels import shown_status
+from web.views.post_labels import shown_post_status
 from web.views.publish_panel import web_url
 
 bp = Blueprint("calendar", __name__)
@@ -39,6 +39,7 @@ def status_label(status: str) -> str:
         "published": _("Published"),
         "failed": _("Failed"),
         "not_published": _("Not published yet"),
+        "taken_down": _("Deleted from the networks"),
     }
     return labels.get(status, status)
 
@@ -72,7 +73,7 @@ def _page(template: str, client: Client | None, timezone: str, filters: calendar
         networks=NETWORKS,
         statuses=statuses,
         status_label=status_label,
-        shown_status=shown_status,
+        shown_post_status=shown_post_status,
         web_url=web_url,
         weekday_label=weekday_label,
         query={k: v for k, v in request.args.items() if k in ("network", "pillar", "status", "client")},

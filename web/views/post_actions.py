@@ -1,5 +1,6 @@
 """Buttons on a post's page: submit, approve, reject, schedule, unschedule, publish now, retry or cancel
-one account, reopen a failed post, override, delete, comment.
+one account, delete one account's published post at its network, reopen a failed post, override, delete,
+comment.
 
 Each is a POST form calling one service; then commit, email what was notified, flash and redirect.
 """
@@ -16,12 +17,14 @@ from werkzeug.wrappers import Response
 from tenants.errors import N_, DomainError, Forbidden, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm, role_allows
-from tenants.services import approvals, posts, publish_actions, publishing
-from web.context import db
+from tenants.services import approvals, posts, publish_actions, publishing, remote_delete
+from web.context import db, redis
 from web.mailer import announce, send_notification_mails
 from web.tenancy import client_view
+from web.views.composer_state import network_name
 from web.views.helpers import safe_next, translate
 from web.views.posts import load_post
+from worker.jobs.remote_delete import enqueue_requested_delete
 
 bp = Blueprint("post_actions", __name__, url_prefix="/c/<client_slug>/posts/<int:post_id>")
 
@@ -148,6 +151,27 @@ def retry_target(client: Client, post_id: int, target_id: int):
 def cancel_target(client: Client, post_id: int, target_id: int):
     step = _on_target(publishing.cancel_target, target_id)
     return _act(client, post_id, step, _("This account will not get the post."))
+
+
+@bp.post("/targets/<int:target_id>/delete-remote")
+@client_view(Perm.POSTS_WRITE)
+def delete_remote(client: Client, post_id: int, target_id: int):
+    post = load_post(client, post_id)
+    try:
+        target = remote_delete.request_delete(
+            session=db(), post=post, target_id=target_id, membership=g.membership, actor=current_user
+        )
+        db().commit()
+    except (Forbidden, NotFound) as exc:
+        db().rollback()
+        abort(exc.status)
+    except DomainError as exc:
+        db().rollback()
+        flash(translate(exc), "error")
+        return _back(client, post_id)
+    enqueue_requested_delete(redis(), target)
+    flash(_("Deleting the post from %(network)s.", network=network_name(target.network)), "success")
+    return _back(client, post_id)
 
 
 @bp.post("/override")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import g
 from flask_babel import gettext as _
 
+from tenants.models import Post
 from tenants.permissions import is_client_role
+from tenants.services.remote_delete import taken_down
 
 
 def status_label(status: str) -> str:
@@ -19,6 +21,7 @@ def status_label(status: str) -> str:
         "published": _("Published"),
         "failed": _("Failed"),
         "not_published": _("Not published yet"),
+        "taken_down": _("Deleted from the networks"),
     }
     return labels.get(status, status)
 
@@ -29,3 +32,8 @@ def shown_status(status: str) -> str:
     if status == "failed" and membership is not None and is_client_role(membership.role):
         return "not_published"
     return status
+
+
+def shown_post_status(post: Post) -> str:
+    """The post's shown status; a post deleted from every network it reached no longer shows as published."""
+    return "taken_down" if taken_down(post) else shown_status(post.status)

@@ -20,7 +20,7 @@ from web.tenancy import client_view
 from web.views import composer_state as cs
 from web.views import live_checks, publish_panel
 from web.views.helpers import translate
-from web.views.post_labels import shown_status, status_label
+from web.views.post_labels import shown_post_status, status_label
 
 bp = Blueprint("posts", __name__, url_prefix="/c/<client_slug>/posts")
 
@@ -69,7 +69,7 @@ def render_post_page(
         "pillars": pillars,
         "personas": personas,
         "status_label": status_label,
-        "shown_status": shown_status,
+        "shown_post_status": shown_post_status,
         "publishing": publish_panel.panel(client, post) if post else None,
         "network_name": cs.network_name,
         "format_local": lambda moment: cs.format_local(moment, client.timezone),

@@ -20,6 +20,7 @@ def outcome_label(outcome: str | None) -> str:
     labels = {
         "published": _("Published"),
         "found": _("Found already published"),
+        "deleted": _("Deleted at the network"),
         "retry_later": _("Retry later"),
         "reconnect": _("Reconnect needed"),
         "rejected": _("Rejected"),
@@ -28,6 +29,12 @@ def outcome_label(outcome: str | None) -> str:
         "running": _("In progress"),
     }
     return labels.get(outcome or "running", outcome or "")
+
+
+def kind_label(kind: str) -> str:
+    """What an attempt was for, in the user's language."""
+    labels = {"reconcile": _("Check with the network"), "delete": _("Delete")}
+    return labels.get(kind, _("Publish"))
 
 
 @bp.get("/publish-log")
@@ -45,6 +52,7 @@ def show(client: Client):
         outcome=outcome,
         outcomes=publish_actions.LOG_OUTCOMES,
         outcome_label=outcome_label,
+        kind_label=kind_label,
         network_name=network_name,
         format_local=lambda moment: format_local(moment, client.timezone, "%d/%m/%Y %H:%M:%S"),
     )

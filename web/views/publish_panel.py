@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 
 from tenants.models import Client, Post, PostTarget, SocialAccount, utcnow
 from tenants.models.posts import TARGET_FINAL
+from tenants.networks import deletes_posts
 from tenants.permissions import Perm, is_client_role, role_allows
-from tenants.services import social_accounts
+from tenants.services import remote_delete, social_accounts
 from web.context import db
 from web.views.composer_state import format_local, network_name
-from web.views.post_labels import shown_status, status_label
+from web.views.post_labels import shown_post_status, status_label
 
 # The panel shows once a post is in the queue (or went through it).
 PANEL_STATUSES = ("scheduled", "published", "failed")
@@ -40,6 +41,11 @@ def _staff_label(target: PostTarget, client: Client) -> str:
         return _("Will retry at %(time)s", time=when) if when else _("Will retry soon")
     if target.status == "failed":
         return _("Failed: %(reason)s", reason=target.error_message or _("no reason given"))
+    if target.status == "deleting" and target.next_attempt_at and target.error_message:
+        when = format_local(target.next_attempt_at, client.timezone, "%H:%M")
+        return _("Deleting: will try again at %(time)s", time=when)
+    if target.status == "deleted":
+        return _("Deleted from %(network)s", network=network_name(target.network))
     labels = {
         "pending": _("Waiting"),
         "queued": _("Queued"),
@@ -47,14 +53,21 @@ def _staff_label(target: PostTarget, client: Client) -> str:
         "unconfirmed": _("Checking with the network"),
         "published": _("Published"),
         "cancelled": _("Cancelled"),
+        "deleting": _("Deleting…"),
     }
     return labels.get(target.status, target.status)
 
 
 def _what_to_do(target: PostTarget, client: Client) -> tuple[str | None, str | None]:
     """Advice for a failed account in plain words, and a link when the fix is elsewhere."""
-    if target.status == "retry" and target.error_message:
+    if target.status in ("retry", "deleting") and target.error_message:
         return target.error_message, None
+    if target.status == "published" and target.error_message:
+        # Only a refused deletion leaves a reason on a published account.
+        advice = _("Not deleted: %(reason)s", reason=target.error_message)
+        if target.error_class == "reconnect":
+            return advice, url_for("accounts.index", client_slug=client.slug)
+        return advice, None
     if target.status != "failed":
         return None, None
     if target.error_class == "reconnect":
@@ -65,23 +78,29 @@ def _what_to_do(target: PostTarget, client: Client) -> tuple[str | None, str | N
 
 
 def _target_row(target: PostTarget, account: SocialAccount | None, client: Client, staff: bool) -> dict:
-    published = target.status == "published"
+    live = target.status in remote_delete.LIVE  # a post being deleted is still up until the network says
     row: dict[str, Any] = {
         "id": target.id,
         "network": target.network,
         "network_name": network_name(target.network),
+        # Instagram's API cannot delete a post: its rows never carry the button at all.
+        "network_deletes": deletes_posts(target.network),
         "handle": account.handle if account else "",
         "final": target.status in TARGET_FINAL,
-        "remote_url": web_url(target.remote_url) if published else None,
+        "remote_url": web_url(target.remote_url) if live else None,
         "advice": None,
         "advice_url": None,
         "can_retry": False,
         "can_cancel": False,
+        "can_delete_remote": False,
     }
     if not staff:
-        # Client contacts: out with its link, or not yet; never the pipeline's inner states or reasons.
-        status = "published" if published else "not_published"
-        return row | {"status": status, "label": _("Published") if published else _("Not published yet")}
+        # Client contacts: out with its link, taken back, or not yet; never the pipeline's inner states.
+        if target.status == "deleted":
+            label = _("Deleted from %(network)s", network=network_name(target.network))
+            return row | {"status": "deleted", "label": label}
+        status = "published" if live else "not_published"
+        return row | {"status": status, "label": _("Published") if live else _("Not published yet")}
     advice, advice_url = _what_to_do(target, client)
     writer = role_allows(g.membership.role, Perm.POSTS_WRITE)
     return row | {
@@ -91,6 +110,7 @@ def _target_row(target: PostTarget, account: SocialAccount | None, client: Clien
         "advice_url": advice_url,
         "can_retry": writer and target.status == "failed",
         "can_cancel": writer and target.status in ("pending", "retry", "failed"),
+        "can_delete_remote": writer and remote_delete.can_delete(target),
     }
 
 
@@ -104,7 +124,7 @@ def panel(client: Client, post: Post) -> dict[str, Any]:
         )
     }
     targets = [_target_row(t, accounts.get(t.account_id), client, staff) for t in post.targets]
-    status = shown_status(post.status)
+    status = shown_post_status(post)
     done = all(t["final"] for t in targets)
     due_soon = post.scheduled_at is not None and post.scheduled_at <= utcnow() + DUE_SOON
     moving = any(t.status not in ("pending", *TARGET_FINAL) for t in post.targets)

@@ -16,7 +16,7 @@ import os
 import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from redis import Redis, RedisError
@@ -30,7 +30,7 @@ from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
-from worker.jobs.tokens import REFRESH_AHEAD, refresh_account_token
+from worker.jobs.tokens import ready_to_call
 from worker.networks.types import MediaItem, PublishRequest
 from worker.publish_calls import Call, Outcome, call_network, record_outcome
 from worker.queues import get_queue, redis_connection
@@ -173,7 +173,7 @@ def _call_into(results: queue.SimpleQueue, pair: tuple, call: Call) -> None:
 
 
 def _accounts_ready(session: Session, settings, targets: list[PostTarget]) -> dict[int, SocialAccount]:
-    """The batch's accounts, with tokens that expire soon refreshed first (one refresh per account)."""
+    """The batch's accounts, with tokens that expire soon refreshed first (those that fail need a person)."""
     accounts = {
         a.id: a
         for a in session.scalars(
@@ -183,11 +183,8 @@ def _accounts_ready(session: Session, settings, targets: list[PostTarget]) -> di
             )
         )
     }
-    soon = datetime.now(UTC) + REFRESH_AHEAD
     for account in accounts.values():
-        if account.status == "connected" and account.token_expires_at and account.token_expires_at <= soon:
-            refresh_account_token(account.id)  # a Redis lock inside: one refresh per account at a time
-            session.refresh(account)
+        ready_to_call(session, account)  # a Redis lock inside: one refresh per account at a time
     return accounts
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 from rq import Retry
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
 from tenants.models import SocialAccount
@@ -67,6 +68,17 @@ def refresh_account_token(account_id: int, force: bool = False) -> str:
         )
         session.commit()
         return "refreshed"
+
+
+def ready_to_call(session: Session, account: SocialAccount) -> bool:
+    """Refresh the account's token first when it expires soon; False when the account needs a person."""
+    if account.status != "connected":
+        return False
+    if _expires_soon(account):
+        session.commit()  # the refresh runs in its own session, under the account's lock
+        refresh_account_token(account.id)
+        session.refresh(account)
+    return account.status == "connected"
 
 
 def _expires_soon(account: SocialAccount) -> bool:

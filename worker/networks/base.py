@@ -101,7 +101,7 @@ class Connector(ABC):
         """After an unknown outcome: the post if it exists at the network, else None."""
 
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
-        """Delete a published post where the network allows it."""
+        """Delete a published post where the network allows it; one already gone returns quietly."""
         raise NotImplementedError(f"{self.network} does not support deleting posts")
 
     # --- community and metrics ----------------------------------------------------------------

@@ -15,7 +15,7 @@ import httpx
 
 from tenants.networks import URL_RE, utf8_byte_span
 from worker.networks.base import Connector, parse_retry_at, utcnow
-from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import (
     AccountCredentials,
     DiscoveredAccount,
@@ -54,7 +54,7 @@ class _RecordExists(Rejected):
     """createRecord found the record key taken: an earlier attempt of the same post went through."""
 
 
-class _RecordNotFound(Rejected):
+class _RecordNotFound(PostGone):
     """The record is not (or no longer) in the repository."""
 
 
@@ -262,12 +262,15 @@ class BlueskyConnector(Connector):
 
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
         did, collection, rkey = remote_id.removeprefix("at://").split("/", 2)
-        self._call(
-            "POST",
-            creds,
-            "com.atproto.repo.deleteRecord",
-            json={"repo": did, "collection": collection, "rkey": rkey},
-        )
+        try:
+            self._call(
+                "POST",
+                creds,
+                "com.atproto.repo.deleteRecord",
+                json={"repo": did, "collection": collection, "rkey": rkey},
+            )
+        except PostGone:
+            return  # atproto deletes idempotently, but a PDS may still name the missing record
 
     def _post_record(self, creds: AccountCredentials, text: str) -> dict:
         record = {

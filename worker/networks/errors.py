@@ -38,6 +38,10 @@ class Rejected(ConnectorError):
     kind = "rejected"
 
 
+class PostGone(Rejected):
+    """The network does not know this post or item (deleted, or never there); deleting it is then done."""
+
+
 class UnknownOutcome(ConnectorError):
     """A write may or may not have happened (timeout, lost response): look it up before any retry."""
 

@@ -91,7 +91,10 @@ class FacebookConnector(MetaGraphConnector):
         return None
 
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
-        self.graph("DELETE", remote_id, token=creds.access_token)
+        try:
+            self.graph("DELETE", remote_id, token=creds.access_token)
+        except GraphObjectMissing:
+            return  # already gone: what deleting wanted
 
     def _upload_photo(self, creds: AccountCredentials, item: MediaItem) -> str:
         """An unpublished page photo, to attach to the feed post (several photos make one post)."""

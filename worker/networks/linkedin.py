@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from worker.networks.base import Connector, utcnow
-from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import (
     AccountCredentials,
     DiscoveredAccount,
@@ -201,9 +201,8 @@ class LinkedInConnector(Connector):
                 f"{self.api}/rest/posts/{quote(remote_id, safe='')}",
                 headers=self._rest(creds.access_token),
             )
-        except Rejected as exc:
-            if not (exc.detail or "").startswith("404"):
-                raise  # already gone is what was asked for
+        except PostGone:
+            return  # already gone: what deleting wanted
 
     def _post_body(self, author: str, request: PublishRequest, images: list[str]) -> dict:
         text = request.text
@@ -475,7 +474,7 @@ class LinkedInConnector(Connector):
         if status == 422:
             return _content_refused(codes, message, detail)
         if status == 404:
-            return Rejected("LinkedIn does not know this post any more (deleted?).", detail=detail)
+            return PostGone("LinkedIn does not know this post any more (deleted?).", detail=detail)
         if status >= 500:
             return RetryLater(
                 "LinkedIn is having trouble; Cadenza will try again.",

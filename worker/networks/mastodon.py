@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from worker.networks.base import Connector, parse_retry_at, utcnow
-from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import (
     AccountCredentials,
     AppCredentials,
@@ -139,9 +139,12 @@ class MastodonConnector(Connector):
         return self.publish(creds, request)
 
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
-        self.request(
-            "DELETE", f"{self.base}/api/v1/statuses/{remote_id}", headers=self._auth(creds.access_token)
-        )
+        try:
+            self.request(
+                "DELETE", f"{self.base}/api/v1/statuses/{remote_id}", headers=self._auth(creds.access_token)
+            )
+        except PostGone:
+            return  # already gone: what deleting wanted
 
     def _upload(self, creds: AccountCredentials, item) -> str:
         response = self.request(
@@ -297,7 +300,7 @@ class MastodonConnector(Connector):
                 )
             return Rejected(f"Mastodon refused the post: {message}", detail=message)
         if status == 404:
-            return Rejected("Mastodon does not know this post any more (deleted?).", detail=message)
+            return PostGone("Mastodon does not know this post any more (deleted?).", detail=message)
         if status >= 500:
             return RetryLater(
                 "Mastodon is having trouble; Cadenza will try again.",

@@ -13,7 +13,14 @@ from urllib.parse import urlencode
 import httpx
 
 from worker.networks.base import WRITE_METHODS, Connector, utcnow
-from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater, UnknownOutcome
+from worker.networks.errors import (
+    ConnectorError,
+    PostGone,
+    ReconnectNeeded,
+    Rejected,
+    RetryLater,
+    UnknownOutcome,
+)
 from worker.networks.types import AuthorizationRequest, InboxItem, InboxPage, TokenSet
 
 # Meta throttles in the error body (never 429): app, user, page, API and business-use-case limits.
@@ -26,7 +33,7 @@ INBOX_PARENTS = 25  # how many recent posts the comment inbox looks under
 INBOX_PAGE_SIZE = 25
 
 
-class GraphObjectMissing(Rejected):
+class GraphObjectMissing(PostGone):
     """The object does not exist (any more) or the token cannot see it."""
 
 

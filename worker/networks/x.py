@@ -12,7 +12,7 @@ import httpx
 
 from tenants.networks import x_weighted_length
 from worker.networks.base import Connector, parse_retry_at, utcnow
-from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import (
     AccountCredentials,
     DiscoveredAccount,
@@ -33,7 +33,7 @@ class _Duplicate(Rejected):
     """X refused the text because an identical tweet exists: maybe our own lost write."""
 
 
-class _NotFound(Rejected):
+class _NotFound(PostGone):
     """The tweet is gone at X."""
 
 
@@ -168,7 +168,7 @@ class XConnector(Connector):
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
         try:
             self.request("DELETE", f"{self.api}/2/tweets/{remote_id}", headers=self._auth(creds.access_token))
-        except _NotFound:
+        except PostGone:
             return  # already gone: what deleting wanted
 
     def _create_tweet(self, creds: AccountCredentials, payload: dict[str, Any], lookup) -> PublishedPost:

@@ -193,11 +193,13 @@ def delete_record():
     if not allowed:
         return _error(429, "RateLimitExceeded", "Rate Limit Exceeded", headers)
     # Deleting is idempotent in atproto: a missing record is already in the wanted state.
-    stored = _state()["records"].get(f"at://{did}/{body.get('collection', '')}/{body.get('rkey', '')}")
+    uri = f"at://{did}/{body.get('collection', '')}/{body.get('rkey', '')}"
+    stored = _state()["records"].get(uri)
     if stored and not stored["deleted"]:
         stored["deleted"] = True
         if stored["collection"] == POST:
             _state()["accounts"][did]["posts"] -= 1
+            STORE.record_deleted(network="bluesky", remote_id=uri)
     response = jsonify({"commit": _commit()})
     response.headers.update(headers)
     return response

@@ -207,6 +207,7 @@ def delete_post(urn: str):
     if why:
         return _forbidden(why, "partnerApiPostsExternal.DELETE")
     post["deleted"] = True  # deleting twice is not an error
+    STORE.record_deleted(network="linkedin", remote_id=urn)
     return Response(status=204)
 
 

@@ -275,6 +275,7 @@ def _add_comment(page_id: str, post_short: str, parent_id: str, author: dict, me
 def _delete_post(call: Call, post: dict):
     _require_page_publish(call)
     post["deleted"] = True
+    STORE.record_deleted(network="facebook", remote_id=post["id"])
     return jsonify({"success": True})
 
 

@@ -257,4 +257,5 @@ def delete_tweet(token: dict[str, Any], tweet_id: str):
     if tweet["author_id"] != token["user_id"]:
         return _problem(403, "You are not allowed to delete a Tweet that does not belong to you.")
     tweet["deleted"] = True
+    STORE.record_deleted(network="x", remote_id=tweet_id)
     return jsonify({"data": {"deleted": True}})
