@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from redis import Redis
@@ -57,13 +58,35 @@ def _sandbox() -> tuple[str, object]:
     return f"http://127.0.0.1:{server.server_port}", server
 
 
-def _cpu_seconds() -> dict[str, float]:
-    """CPU used so far by this process (the sandbox, mostly) and by its finished children (the pipeline)."""
+def _process_cpu() -> dict[int, tuple[int, str, float]]:
+    """pid -> (process group, command, CPU seconds) of every live process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        command = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        table[int(stat.parent.name)] = (int(fields[2]), command, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def _cpu_seconds(groups: list[int], before: dict[int, tuple[int, str, float]] | None = None) -> dict:
+    """CPU seconds so far: the pipeline's process groups, this process (the sandbox, mostly) and PostgreSQL
+    (its processes alive now, less what they had used at `before`)."""
+    table = _process_cpu()
+    before = before or {}
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
+        "pipeline": sum(cpu for group, _, cpu in table.values() if group in groups),
         "sandbox": own.ru_utime + own.ru_stime,
-        "pipeline": children.ru_utime + children.ru_stime,
+        "postgresql": sum(
+            cpu - (before[pid][2] if pid in before and before[pid][1] == command else 0.0)
+            for pid, (_, command, cpu) in table.items()
+            if command.startswith("postgres")
+        ),
     }
 
 
@@ -227,7 +250,8 @@ def run() -> dict:
             pid for account in accounts[:CLIENTS] for pid in _due(session, account, PER_CLIENT, due, "Burst")
         ]
         session.commit()
-        cpu_before = _cpu_seconds()
+        cpu_table = _process_cpu()
+        sandbox_cpu = _cpu_seconds([])["sandbox"]
         processes = [_spawn("worker", env, "--queues", "publish", "--processes", str(workers))]
         processes.append(_spawn("scheduler", env))
         try:
@@ -256,13 +280,14 @@ def run() -> dict:
                 "small_clients_lag_p99_s": round(_percentile(small_lags, 99), 2),
                 "big_client_lag_p99_s": round(_percentile(big_lags, 99), 2),
             }
+            # Workers (all their processes) and the dispatcher; the in-process sandbox with this process's
+            # polling; PostgreSQL's processes. Redis is not counted.
+            cpu = _cpu_seconds([p.pid for p in processes], before=cpu_table)
+            cpu["sandbox"] -= sandbox_cpu
+            published = len(burst) + len(big) + len(small)
+            result["cpu_ms_per_target"] = {name: round(1000 * s / published, 2) for name, s in cpu.items()}
         finally:
             _stop(processes)
-        cpu = {name: seconds - cpu_before[name] for name, seconds in _cpu_seconds().items()}
-        published = len(burst) + len(big) + len(small)
-        # Workers and dispatcher (with RQ's forked work horses), and the in-process sandbox with this
-        # process's polling; PostgreSQL and Redis are not counted.
-        result["cpu_ms_per_target"] = {name: round(1000 * s / published, 2) for name, s in cpu.items()}
 
         # 3. Naive baseline: one forking worker per core, one target per job, FIFO, no dispatcher.
         from worker.jobs.publish import publish_target

@@ -236,6 +236,17 @@ def settle_posts(*, session: Session, post_ids: set[int] | list[int]) -> None:
     if not post_ids:
         return
     session.flush()
+    # Two jobs finishing targets of one post at once would each see the other's target unfinished and
+    # leave the post "scheduled": the post's lock (in id order, no deadlock) makes the second one wait
+    # and read the first one's committed outcome.
+    locked = session.scalars(
+        select(Post)
+        .where(Post.id.in_(post_ids))
+        .order_by(Post.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    posts = {post.id: post for post in locked}
     statuses: dict[int, set[str]] = {}
     for post_id, status in session.execute(
         select(PostTarget.post_id, PostTarget.status).where(PostTarget.post_id.in_(post_ids))
@@ -244,7 +255,7 @@ def settle_posts(*, session: Session, post_ids: set[int] | list[int]) -> None:
     for post_id, found in statuses.items():
         if not found <= set(TARGET_FINAL):
             continue
-        post = session.get(Post, post_id)
+        post = posts.get(post_id)
         if post is None or post.status not in ("scheduled", "failed"):
             continue
         if found == {"cancelled"}:
