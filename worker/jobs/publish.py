@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
 from tenants.models import Client, MediaAsset, Post, PostTarget, SocialAccount
-from tenants.services import links, media, notifications, publishing, social_accounts
+from tenants.services import links, media, notifications, publish_notices, publishing, social_accounts
 from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
@@ -114,6 +114,14 @@ def publish_target(target_id: int, job_id: str | None = None) -> str:
         clock = time.monotonic()
         outcome = _publish(session, ctx.settings, target, attempt, redis)
         message_ids = _tell_about_failure(session, ctx.settings, target) if target.status == "failed" else []
+        if target.status == "published":  # if that was the post's last account, those who asked hear it
+            message_ids += publish_notices.announce_published(
+                session=session,
+                settings=ctx.settings,
+                agency_id=target.agency_id,
+                client_id=target.client_id,
+                post_id=target.post_id,
+            )
         session.commit()
         events.info(
             "publish.outcome",
