@@ -58,13 +58,17 @@ def test_those_who_asked_hear_once_in_the_app_and_by_email_with_the_link(worker_
     other_client = ClientFactory(agency_id=agency.id)
     other_contact = member(agency, "viewer", client=other_client, email="other@client.example")
     limited_elsewhere = member(agency, "manager", limited_to=[other_client], email="limited@agency.example")
+    gone = member(agency, "manager", email="gone@agency.example")
     for user, their_client in (
         (asked_manager, client),
         (asked_approver, client),
         (other_contact, other_client),
         (limited_elsewhere, other_client),
+        (gone, client),
     ):
         _ask_for_client(session, user, their_client)
+    session.delete(membership_of(gone, agency))  # asked, then left the agency: hears nothing
+    session.commit()
     post = _due_post(session, account, author=silent_editor)
 
     assert run_pipeline(worker_env) == 1
@@ -80,7 +84,8 @@ def test_those_who_asked_hear_once_in_the_app_and_by_email_with_the_link(worker_
         ]
     mails = {m.to_address: m for m in session.scalars(select(OutboxMessage))}
     assert {"asked-manager@agency.example", "approver@client.example"} <= set(mails)
-    assert not {"silent-editor@agency.example", "other@client.example", "limited@agency.example"} & set(mails)
+    unasked = {"silent-editor@agency.example", "other@client.example", "limited@agency.example"}
+    assert not (unasked | {"gone@agency.example"}) & set(mails)
     english, italian = mails["asked-manager@agency.example"], mails["approver@client.example"]
     assert english.subject == f"Cadenza: A post of {client.name} is published"
     assert italian.subject == f"Cadenza: Un post di {client.name} è pubblicato"
