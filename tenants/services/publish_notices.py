@@ -7,6 +7,7 @@ and a crash before the commit announces nothing (the notifications go with the s
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 
 from sqlalchemy import select, update
@@ -33,6 +34,7 @@ from tenants.services.access import get_visible_client, membership_in, visible_c
 from tenants.settings import Settings
 
 KIND = "post.published"
+log = logging.getLogger("cadenza.notifications")
 
 
 def published_alerts(*, session: Session, membership: Membership, user_id: int) -> set[int]:
@@ -228,7 +230,14 @@ def announce_published(
     *, session: Session, settings: Settings, agency_id: int, client_id: int, post_id: int
 ) -> list[int]:
     """Notify those who asked, in the app and by email (the caller commits, then queues delivery)."""
-    created = notify_published(session=session, agency_id=agency_id, client_id=client_id, post_id=post_id)
-    return notifications.email_notifications(
-        session=session, settings=settings, items=created, base_url=settings.base_url
-    )
+    try:
+        with session.begin_nested():
+            created = notify_published(
+                session=session, agency_id=agency_id, client_id=client_id, post_id=post_id
+            )
+            return notifications.email_notifications(
+                session=session, settings=settings, items=created, base_url=settings.base_url
+            )
+    except Exception:  # noqa: BLE001 - logged; the post is out, and a notice must never undo that
+        log.exception("post %s is published but those who asked could not be told", post_id)
+        return []

@@ -139,3 +139,24 @@ def test_a_post_on_two_networks_is_announced_once_when_the_last_one_is_out(
     (mail,) = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == watcher.email)).all()
     for link in notice.params["links"]:
         assert link["url"] in mail.body
+
+
+def test_a_notice_that_cannot_be_written_never_undoes_the_publication(
+    worker_env, sandbox, session, monkeypatch
+):
+    from tests.worker.test_token_refresh import _x_account
+
+    account = _x_account(worker_env, session)
+    client = session.get(Client, account.client_id)
+    _ask_for_client(session, member(session.get(Agency, client.agency_id), "manager"), client)
+    post = _due_post(session, account)
+
+    def broken(**_kwargs):
+        raise RuntimeError("the notices table is on fire")
+
+    monkeypatch.setattr(publish_notices, "recipients", broken)
+    run_pipeline(worker_env)
+    session.expire_all()
+    assert session.get(Post, post.id).status == "published"
+    assert session.scalars(select(PostTarget.status)).all() == ["published"]
+    assert len(sandbox.published(network="x")) == 1 and _published_notices(session) == []
