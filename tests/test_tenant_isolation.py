@@ -20,11 +20,13 @@ from tenants.models import (
     Invitation,
     MediaAsset,
     Membership,
+    NotificationPreference,
     OnboardingLink,
     OutboxMessage,
     Post,
     PostComment,
     PostTarget,
+    PostWatcher,
     PublishAttempt,
     SocialAccount,
     membership_clients,
@@ -277,6 +279,17 @@ def _snapshot(session, agency_id: int):
                 select(MediaAsset).where(MediaAsset.agency_id == agency_id).order_by(MediaAsset.id)
             )
         ],
+        # "Tell me when it is published": nobody outside may subscribe to (or unsubscribe from) a client.
+        session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.client_id)
+            .where(NotificationPreference.agency_id == agency_id, NotificationPreference.post_published)
+            .order_by(NotificationPreference.id)
+        ).all(),
+        session.execute(
+            select(PostWatcher.user_id, PostWatcher.post_id)
+            .where(PostWatcher.agency_id == agency_id)
+            .order_by(PostWatcher.id)
+        ).all(),
     )
 
 
@@ -330,7 +343,16 @@ def test_same_agency_members_without_the_client_get_404(app, session, world, per
         resp = _call(web, method, url)
         assert resp.status_code == 404, f"{method} {url} as {persona}: {resp.status_code}"
         _assert_no_leak(resp, f"{method} {url} as {persona}", markers=("Victim Client Zeta",))
-    for path in ("/", "/team", "/roles", "/audit", "/outbox", "/api-tokens", "/account"):
+    for path in (
+        "/",
+        "/team",
+        "/roles",
+        "/audit",
+        "/outbox",
+        "/api-tokens",
+        "/account",
+        "/notifications/settings",
+    ):
         resp = web.get(path, follow_redirects=True)
         body = resp.get_data(as_text=True)
         assert "Victim Client Zeta" not in body, f"{path} as {persona} names the hidden client"
@@ -408,3 +430,24 @@ def test_nobody_outside_the_client_can_delete_its_published_post_at_the_network(
     assert _snapshot(session, world.victim_agency.id) == before
     settings = app.extensions["cadenza"]["settings"]
     assert get_queue("publish", connection=Redis.from_url(settings.redis_url)).job_ids == []
+
+
+@pytest.mark.parametrize("persona", ["other_agency", "contact_of_sibling", "manager_limited_to_sibling"])
+def test_nobody_without_the_client_can_ask_to_hear_of_its_posts(app, session, world, persona):
+    sibling = session.scalars(select(Client).where(Client.slug == "sibling-client")).one()
+    if persona == "other_agency":
+        user = member(AgencyFactory(name="Outsider"))
+    elif persona == "contact_of_sibling":
+        user = member(world.victim_agency, "approver", client=sibling)
+    else:
+        user = member(world.victim_agency, "manager", limited_to=[sibling])
+    web = app.test_client()
+    login(web, user)
+    post_id = world.values["post_id"]
+    assert web.post("/c/victim-client/notifications/published", data={"enabled": "1"}).status_code == 404
+    assert web.post(f"/c/victim-client/posts/{post_id}/watch", data={"enabled": "1"}).status_code == 404
+    assert web.post(f"/c/sibling-client/posts/{post_id}/watch", data={"enabled": "1"}).status_code == 404
+    page = web.get("/notifications/settings").get_data(as_text=True)
+    assert "Victim Client Zeta" not in page
+    assert session.scalars(select(NotificationPreference)).all() == []
+    assert session.scalars(select(PostWatcher)).all() == []

@@ -24,3 +24,14 @@ def drain(*queue_names: str, connection: Redis) -> None:
     BurstWorker([get_queue(name, connection=connection) for name in queue_names], connection=connection).work(
         burst=True
     )
+
+
+def run_pipeline(settings) -> int:
+    """One dispatcher round, then the publish queue drained; returns how many targets were due."""
+    from worker.jobs.publish import dispatch_due
+    from worker.queues import redis_connection
+
+    connection = redis_connection(settings.redis_url)
+    claimed = dispatch_due(connection)
+    drain("publish", connection=connection)
+    return claimed

@@ -86,7 +86,7 @@ def _init_extensions(app: Flask) -> None:
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:
         from tenants.services.notifications import unread_count
-        from web.views.common import notification_text
+        from web.views.common import notification_links, notification_text
 
         membership = g.get("membership")
         unread = (
@@ -101,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
             "memberships": g.get("memberships", []),
             "unread": unread,
             "notification_text": notification_text,
+            "notification_links": notification_links,
             "signup_enabled": app.extensions["cadenza"]["settings"].signup_enabled,
         }
 
@@ -149,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.calendar import bp as calendar_bp
     from web.views.calendar_io import bp as calendar_io_bp
     from web.views.media import bp as media_bp
+    from web.views.notification_settings import bp as notification_settings_bp
     from web.views.oauth import bp as oauth_bp
     from web.views.onboarding_public import bp as onboarding_bp
     from web.views.plan import bp as plan_bp
@@ -163,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         metrics_bp,
         auth_bp,
         agency_bp,
+        notification_settings_bp,
         workspace_bp,
         accounts_bp,
         plan_bp,

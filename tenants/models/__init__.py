@@ -5,7 +5,7 @@ from tenants.models.base import Base, utcnow
 from tenants.models.calendar import CsvImport, TimeSlot
 from tenants.models.client import DEFAULT_TIMEZONE, Client
 from tenants.models.media import MediaAsset
-from tenants.models.notifications import Notification
+from tenants.models.notifications import Notification, NotificationPreference, PostWatcher
 from tenants.models.plan import CommunicationPlan
 from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget, PublishAttempt
 from tenants.models.records import AuditEntry, OutboxMessage
@@ -22,6 +22,7 @@ __all__ = [
     "Post",
     "PostComment",
     "PostTarget",
+    "PostWatcher",
     "PublishAttempt",
     "TimeSlot",
     "AuditEntry",
@@ -31,6 +32,7 @@ __all__ = [
     "Invitation",
     "MastodonApp",
     "Notification",
+    "NotificationPreference",
     "OnboardingLink",
     "PendingConnection",
     "Membership",

@@ -60,6 +60,8 @@ class Post(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the people who asked were told the post is out: set once, so nobody hears it twice.
+    published_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     targets: Mapped[list[PostTarget]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="PostTarget.id"

@@ -54,6 +54,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "“%(post)s” non è stato pubblicato su %(handle)s (%(network)s): %(reason)s",
         ),
     },
+    "post.published": {
+        "en": (
+            "A post of %(client)s is published",
+            "The post “%(post)s” of %(client)s is published on %(accounts)s.",
+        ),
+        "it": (
+            "Un post di %(client)s è pubblicato",
+            "Il post “%(post)s” di %(client)s è pubblicato su %(accounts)s.",
+        ),
+    },
 }
 ONE_CLICK = {
     "en": "Approve or reject with one click (the link works once, for this version of the post): %(link)s",
@@ -70,3 +80,12 @@ def render(kind: str, params: dict, locale: str | None) -> tuple[str, str]:
     subject, sentence = texts.get(locale or "en", texts["en"])
     safe = {key: params.get(key, "") for key in PARAMS}
     return subject % safe, sentence % safe
+
+
+def link_lines(params: dict) -> list[str]:
+    """One line per network a notification points to (a published post's links), for the email."""
+    lines = []
+    for link in params.get("links") or []:
+        account = f"{link.get('name', '')} {link.get('handle', '')}".strip()
+        lines.append(f"{account}: {link['url']}" if link.get("url") else account)
+    return lines

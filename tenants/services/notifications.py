@@ -9,7 +9,7 @@ from tenants.models import Membership, Notification, User, utcnow
 from tenants.permissions import Role
 from tenants.services import mail
 from tenants.services.access import visible_client_ids
-from tenants.services.notification_texts import ONE_CLICK, render
+from tenants.services.notification_texts import ONE_CLICK, link_lines, render
 from tenants.settings import Settings
 
 
@@ -130,6 +130,8 @@ def email_notifications(
     for item in items:
         user = session.get(User, item.user_id)
         subject, sentence = render(item.kind, item.params or {}, user.locale)
+        lines = link_lines(item.params or {})
+        networks = "\n\n" + "\n".join(lines) if lines else ""
         link = f"\n\n{base_url}{item.link}" if item.link else ""
         if one_click and user.id in one_click:
             text = ONE_CLICK.get(user.locale or "en", ONE_CLICK["en"])
@@ -140,7 +142,7 @@ def email_notifications(
             agency_id=item.agency_id,
             to=user.email,
             subject=f"Cadenza: {subject}",
-            body=f"{sentence}{link}\n",
+            body=f"{sentence}{networks}{link}\n",
         )
         ids.append(message.id)
     return ids

@@ -1,15 +1,19 @@
-"""End-to-end, publishing: press "Publish now" on an approved post, let the real pipeline (dispatcher, RQ
-worker, sandbox network) publish it, and watch the open page turn "Published" with its link, no reload."""
+"""End-to-end, publishing: press "Publish now" on an approved post, or schedule it a minute ahead, let the
+real pipeline (dispatcher, RQ worker, sandbox network) publish it, and watch the open page turn "Published"
+with its link, no reload; then delete it from the network."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
-from tenants.models import Agency, Client, Post, utcnow
+from tenants.models import Agency, Client, Post, PublishAttempt, utcnow
 from tests.e2e.browser import TIMEOUT_MS, browser_session, serve
 from tests.factories import PASSWORD, draft_post, member
 from tests.worker.test_token_refresh import _x_account
@@ -138,3 +142,84 @@ def test_delete_a_published_post_and_watch_the_page_turn_deleted(pipeline_env, l
         expect(row.locator(".target-link")).to_be_hidden()
         expect(page.locator("#post-status")).to_have_text("Deleted from the networks")
         assert page.evaluate("window.stillTheSamePage") is True
+
+
+# The services take a time at least a minute ahead, both when it is saved and when the post is scheduled:
+# the next whole minute that leaves a few seconds for the two clicks.
+LEAD = timedelta(seconds=64)
+DISPATCH_EVERY_SECONDS = 0.25  # as the scheduler does
+
+
+def _next_whole_minute(after: datetime) -> datetime:
+    whole = after.replace(second=0, microsecond=0)
+    return whole if whole == after else whole + timedelta(minutes=1)
+
+
+def _dispatch_until_claimed(settings, deadline: datetime) -> datetime:
+    """Dispatch like the scheduler till a round claims, then drain; returns when the last idle round began."""
+    connection = redis_connection(settings.redis_url)
+    nothing_due_at = None
+    while utcnow() < deadline:
+        started = utcnow()
+        if dispatch_due(connection):
+            assert nothing_due_at is not None, "due at the very first round: scheduled too close"
+            drain("publish", connection=connection)
+            return nothing_due_at
+        nothing_due_at = started
+        time.sleep(DISPATCH_EVERY_SECONDS)
+    raise AssertionError("nothing was dispatched before the deadline")
+
+
+def test_schedule_a_minute_ahead_and_watch_it_go_out_at_that_minute(pipeline_env, live_url, sandbox, session):
+    from playwright.sync_api import expect
+
+    account = _x_account(pipeline_env, session)
+    client = session.get(Client, account.client_id)
+    manager = member(session.get(Agency, client.agency_id), "manager", email="manager@agency.example")
+    post = draft_post(client, manager, [account], TEXT)
+    post.status = "approved"
+    session.commit()
+    target_id = post.targets[0].id
+
+    with browser_session() as open_page:
+        page = open_page(live_url)
+        page.goto("/login")
+        page.get_by_label("Email").fill("manager@agency.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"/c/{client.slug}/posts/{post.id}")
+
+        due = _next_whole_minute(utcnow() + LEAD)
+        local = due.astimezone(ZoneInfo(client.timezone))  # the form speaks the client's wall clock
+        page.locator("#scheduled-local").fill(local.strftime("%Y-%m-%dT%H:%M"))
+        page.locator("#save-post").click()
+        expect(page.locator(".flash").first).to_have_text("Changes saved.")
+        page.get_by_role("button", name="Schedule", exact=True).click()
+        expect(page.locator(".flash").first).to_have_text("Post scheduled.")
+        expect(page.locator("#scheduled-for")).to_contain_text(local.strftime("%H:%M"))
+        session.expire_all()
+        assert session.get(Post, post.id).scheduled_at == due
+        row = page.locator(f"#target-{target_id}")
+        expect(row.locator(".target-label")).to_have_text("Waiting")
+        page.evaluate("window.stillTheSamePage = true")
+
+        nothing_due_at = _dispatch_until_claimed(pipeline_env, deadline=due + timedelta(seconds=30))
+        session.expire_all()
+        published = session.get(Post, post.id)
+        target = published.targets[0]
+        # Not due a moment before its minute (the dispatcher kept asking up to then), claimed at it.
+        assert due - timedelta(seconds=10) < nothing_due_at < due <= target.queued_at
+        assert target.queued_at < due + timedelta(seconds=10)
+        (attempt,) = session.scalars(select(PublishAttempt).where(PublishAttempt.target_id == target_id))
+        assert attempt.started_at >= due and attempt.outcome == "published"
+        assert published.status == "published" and target.remote_url.startswith("http")
+        assert len(sandbox.published(network="x")) == 1
+
+        # publishing.js polls status.json every few seconds around the due time and updates in place.
+        expect(row.locator(".target-label")).to_have_text("Published", timeout=2 * TIMEOUT_MS)
+        link = row.locator(".target-link")
+        expect(link).to_be_visible()
+        expect(link).to_have_attribute("href", target.remote_url)
+        expect(page.locator("#post-status")).to_have_text("Published")
+        expect(page.locator("#scheduled-for")).to_be_hidden()
+        assert page.evaluate("window.stillTheSamePage") is True  # no reload happened

@@ -298,3 +298,69 @@ def test_an_unknown_outcome_that_ran_out_of_time_is_still_checked_before_a_manua
     ).all()
     assert final.status == "published", (final.status, final.error_class, final.error_message, history)
     assert len(sandbox.published(network="x")) == 1  # found, not posted again
+
+
+def test_a_post_whose_accounts_finish_in_separate_jobs_at_once_is_published(worker_env, sandbox, session):
+    """Each job settles the post after its own target: without the post's lock, on PostgreSQL each job
+    saw the others' targets still publishing and the post stayed "scheduled" for ever."""
+    import threading
+
+    from tenants.services import publishing
+    from worker.jobs.publish import publish_targets
+
+    account = _x_account(worker_env, session)
+    siblings = [
+        SocialAccount(
+            agency_id=account.agency_id,
+            client_id=account.client_id,
+            network="x",
+            remote_id=f"{account.remote_id}-{n}",
+            handle=f"@sibling{n}",
+            access_token_enc=account.access_token_enc,
+            refresh_token_enc=account.refresh_token_enc,
+            token_expires_at=account.token_expires_at,
+            extra=dict(account.extra or {}),
+        )
+        for n in range(2)
+    ]
+    session.add_all(siblings)
+    session.commit()
+    posts = []
+    for n in range(3):
+        post = _due_post(session, account, text=f"Tre account, giro {n}")
+        for sibling in siblings:
+            post.targets.append(
+                PostTarget(
+                    agency_id=post.agency_id,
+                    client_id=post.client_id,
+                    account_id=sibling.id,
+                    network="x",
+                    text=f"{post.base_text} ({sibling.handle})",
+                    customised=True,
+                    media_ids=[],
+                )
+            )
+        posts.append(post)
+    session.commit()
+    claimed = publishing.claim_due(session=session)
+    session.commit()
+    assert len(claimed) == 9
+    # One job per account, all at once: every post's three targets finish side by side.
+    by_account: dict[int, list[int]] = {}
+    for target in session.scalars(select(PostTarget)):
+        by_account.setdefault(target.account_id, []).append(target.id)
+    barrier = threading.Barrier(len(by_account))
+
+    def job(target_ids: list[int]) -> None:
+        barrier.wait()
+        publish_targets(target_ids, job_id=None)
+
+    threads = [threading.Thread(target=job, args=(ids,)) for ids in by_account.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    session.expire_all()
+    assert {t.status for t in session.scalars(select(PostTarget))} == {"published"}
+    assert [session.get(Post, post.id).status for post in posts] == ["published"] * 3
+    assert len(sandbox.published(network="x")) == 9

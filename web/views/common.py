@@ -12,6 +12,7 @@ from tenants.services.notification_texts import render
 from web.context import db, settings
 from web.forms import ClientForm
 from web.mailer import send_mail
+from web.views.publish_panel import web_url
 
 
 def role_label(role: str) -> str:
@@ -59,3 +60,13 @@ def mail_invitation(invitation: Invitation, token: str) -> None:
 def notification_text(item) -> str:
     """A notification's sentence in the reader's language."""
     return render(item.kind, item.params or {}, str(get_locale()))[1]
+
+
+def notification_links(item) -> list[dict[str, str]]:
+    """The network links a notification carries (a published post's), web addresses only."""
+    links = (item.params or {}).get("links") or []
+    return [
+        {"label": f"{link.get('name', '')} {link.get('handle', '')}".strip(), "url": link["url"]}
+        for link in links
+        if isinstance(link, dict) and web_url(link.get("url"))
+    ]

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from tenants.errors import N_, DomainError, Forbidden, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm, role_allows
-from tenants.services import approvals, posts, publish_actions, publishing, remote_delete
+from tenants.services import approvals, posts, publish_actions, publish_notices, publishing, remote_delete
 from web.context import db, redis
 from web.mailer import announce, send_notification_mails
 from web.tenancy import client_view
@@ -149,7 +149,16 @@ def retry_target(client: Client, post_id: int, target_id: int):
 @bp.post("/targets/<int:target_id>/cancel")
 @client_view(Perm.POSTS_WRITE)
 def cancel_target(client: Client, post_id: int, target_id: int):
-    step = _on_target(publishing.cancel_target, target_id)
+    cancel = _on_target(publishing.cancel_target, target_id)
+
+    def step(post: Post) -> approvals.Outcome:
+        cancel(post)
+        # Cancelling the last account still waiting can leave the post published: tell those who asked.
+        notified = publish_notices.notify_published(
+            session=db(), agency_id=client.agency_id, client_id=client.id, post_id=post.id
+        )
+        return approvals.Outcome(post, notified=notified)
+
     return _act(client, post_id, step, _("This account will not get the post."))
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from tenants.errors import DomainError, NotFound
 from tenants.models import Client, Post
 from tenants.permissions import Perm, is_client_role
-from tenants.services import approvals, media, plans, post_checks, posts
+from tenants.services import approvals, media, plans, post_checks, posts, publish_notices
 from tenants.services.local_time import TimeChoiceNeeded
 from web.context import db
 from web.extensions import limiter
@@ -76,6 +76,11 @@ def render_post_page(
         "post_findings": [cs.present_finding(f, "") for f in (checks or {}).get("post_findings", [])],
         "comments": approvals.comments_of(session=db(), post=post, membership=g.membership) if post else [],
         "is_client_contact": is_client_role(g.membership.role),
+        "watch": publish_notices.watch_state(
+            session=db(), post=post, membership=g.membership, user_id=current_user.id
+        )
+        if post
+        else None,
         "library": library,
         "thumbs": [
             (url_for("media.thumb", client_slug=client.slug, media_id=a.id), a.alt_text)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
 from tenants.models import Client, MediaAsset, Post, PostTarget, PublishAttempt, SocialAccount
-from tenants.services import links, media, notifications, publishing
+from tenants.services import links, media, notifications, publish_notices, publishing
 from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
@@ -291,11 +291,23 @@ def _record(
         record_outcome(
             session, target=target, attempt=attempt, account=accounts.get(target.account_id), outcome=outcome
         )
-    publishing.settle_posts(session=session, post_ids={target.post_id for (target, _), _ in arrived})
+    post_ids = {target.post_id for (target, _), _ in arrived}
+    publishing.settle_posts(session=session, post_ids=post_ids)
     message_ids = []
     for (target, _), _ in arrived:
         if target.status == "failed":
             message_ids += _tell_about_failure(session, settings, target)
+    for post_id in sorted(post_ids):
+        post = session.get(Post, post_id)
+        if post is not None and post.status == "published" and post.published_notice_at is None:
+            # That was the post's last account: those who asked hear it (once, guarded in the service).
+            message_ids += publish_notices.announce_published(
+                session=session,
+                settings=settings,
+                agency_id=post.agency_id,
+                client_id=post.client_id,
+                post_id=post.id,
+            )
     session.commit()
     seconds = round(time.monotonic() - clock, 3)
     for (target, attempt), outcome in arrived:

@@ -1,7 +1,7 @@
 """when a published target was deleted at its network
 
 Revision ID: a41c7e2d9b03
-Revises: eec76ff81b18
+Revises: 367894d74d3d
 Create Date: 2026-12-04 14:50:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a41c7e2d9b03"
-down_revision = "eec76ff81b18"
+down_revision = "367894d74d3d"
 branch_labels = None
 depends_on = None
 
