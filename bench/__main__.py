@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import checks_quality, composer_latency, publish_burst
+from bench import checks_quality, composer_latency, publish_burst, publish_chaos
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
         "checks_quality": checks_quality,
         "composer_latency": composer_latency,
         "publish_burst": publish_burst,
+        "publish_chaos": publish_chaos,
     }
     wanted = sys.argv[1:] or list(modules)
     for name in wanted:

@@ -8,22 +8,19 @@ and Redis (CADENZA_BENCH_REDIS_URL, default redis://127.0.0.1:6379/12).
 
 from __future__ import annotations
 
-import logging
 import os
 import resource
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from redis import Redis
-from sqlalchemy import create_engine, func, select, text, update
-from werkzeug.serving import make_server
+from sqlalchemy import func, select, update
 
+from bench.pipeline import demo_world, fresh_database, serve_sandbox, spawn
 from tenants.db import make_engine, make_session_factory
 from tenants.migrate import upgrade
 from tenants.models import Client, Post, PostTarget, SocialAccount, utcnow
@@ -37,25 +34,6 @@ CLIENTS, PER_CLIENT = 100, 50
 BIG, SMALL = 3000, 10
 LATENCY_MS, JITTER_MS = 150, 50
 NAIVE_TARGETS = 300
-
-
-def _fresh_database() -> None:
-    admin_url, name = DATABASE.rsplit("/", 1)
-    admin = create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def _sandbox() -> tuple[str, object]:
-    from sandbox import create_app
-
-    # A log line per request would cost the sandbox (and so the benchmark) more than the request.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
 
 
 def _process_cpu() -> dict[int, tuple[int, str, float]]:
@@ -97,16 +75,8 @@ def _percentile(values: list[float], q: int) -> float:
 
 def _accounts(settings: Settings, session, clients: int) -> list[SocialAccount]:
     """One real sandbox Mastodon login (through OAuth), shared by `clients` accounts of as many clients."""
-    from tenants.demo import seed_demo_data
-    from tenants.passwords import make_password_hasher
-    from web.demo_accounts import connect_demo_accounts
-
-    seed_demo_data(session=session, hasher=make_password_hasher(settings))
-    session.commit()
-    connect_demo_accounts(settings)
-    session.expire_all()
-    session.execute(update(Post).values(status="draft"))  # the demo calendar is not part of the burst
-    demo = session.scalars(select(SocialAccount).where(SocialAccount.network == "mastodon")).one()
+    _client, _owner, accounts = demo_world(settings, session)  # the demo calendar is not part of the burst
+    demo = next(a for a in accounts if a.network == "mastodon")
     accounts = []
     for n in range(clients):
         client = Client(
@@ -183,16 +153,6 @@ def _wait_published(session, post_ids: list[int], timeout: float) -> list[float]
     raise TimeoutError("targets still unfinished")
 
 
-def _spawn(kind: str, env: dict[str, str], *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "web.cli", kind, *args],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def _stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         process.terminate()
@@ -205,8 +165,8 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 def run() -> dict:
     """Targets/s and lag percentiles of the burst; the one-post clients' lag beside a 3,000-post client."""
-    _fresh_database()
-    sandbox_url, server = _sandbox()
+    fresh_database(DATABASE)
+    sandbox_url, server = serve_sandbox()
     Redis.from_url(REDIS).flushdb()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -252,8 +212,8 @@ def run() -> dict:
         session.commit()
         cpu_table = _process_cpu()
         sandbox_cpu = _cpu_seconds([])["sandbox"]
-        processes = [_spawn("worker", env, "--queues", "publish", "--processes", str(workers))]
-        processes.append(_spawn("scheduler", env))
+        processes = [spawn("worker", env, "--queues", "publish", "--processes", str(workers))]
+        processes.append(spawn("scheduler", env))
         try:
             lags = _wait_published(session, burst, timeout=600)
             span = max(lags)
@@ -314,7 +274,7 @@ def run() -> dict:
         # Forking workers, one per core, whatever the setup measured above.
         naive_env = {**env, "CADENZA_WORKER_FORK": "1"}
         processes = [
-            _spawn("worker", naive_env, "--queues", "publish", "--processes", "1")
+            spawn("worker", naive_env, "--queues", "publish", "--processes", "1")
             for _ in range(os.cpu_count() or 2)
         ]
         try:

@@ -20,13 +20,19 @@ from worker.networks.registry import get_connector
 from worker.networks.types import AppCredentials, DiscoveredAccount, TokenSet
 
 log = logging.getLogger("cadenza.demo")
-# network -> sandbox user who owns the demo brand's account there, and which discovered account to keep
+# network -> sandbox login (a Bluesky handle) owning the demo brand's account there, and which account to keep
 DEMO_LOGINS = {
     "mastodon": ("brand", None),
     "x": ("brandx", None),
     "facebook": ("maria", "Trattoria Da Mario"),
     "instagram": ("maria", None),
     "linkedin": ("giulia", "Caseificio Bianchi"),
+    "bluesky": ("brand.bsky.social", None),
+}
+# Bluesky logs in with app passwords, not OAuth: the sandbox's seeded ones.
+BLUESKY_APP_PASSWORDS = {
+    "brand.bsky.social": "abcd-efgh-ijkl-mnop",
+    "cafe.bsky.social": "wxyz-wxyz-wxyz-wxyz",
 }
 DEMO_INSTANCE = "social.example"
 
@@ -78,10 +84,46 @@ def _grant(tokens: TokenSet, account: DiscoveredAccount) -> GrantedAccount:
     )
 
 
+def connect_sandbox_account(
+    settings: Settings,
+    session,
+    *,
+    client: Client,
+    network: str,
+    username: str,
+    pick: str | None = None,
+) -> str | None:
+    """Connect one sandbox user's account on a network to a client, as its owner would; returns its handle.
+
+    `username` logs in to the sandbox (on Bluesky: a handle with an app password); `pick` chooses among
+    the accounts the login can manage by display name (default: the first).
+    """
+    cipher = TokenCipher.from_settings(settings)
+    if network == "bluesky":
+        tokens, account = get_connector("bluesky", settings=settings).create_session(
+            handle=username, app_password=BLUESKY_APP_PASSWORDS[username]
+        )
+    else:
+        tokens, accounts = _oauth(settings, session, cipher, network, username)
+        account = next((a for a in accounts if pick in (None, a.display_name)), None)
+        if account is None:
+            return None
+    social_accounts.save_granted(
+        session=session,
+        cipher=cipher,
+        agency_id=client.agency_id,
+        client_id=client.id,
+        network=network,
+        granted=_grant(tokens, account),
+        actor_label="demo",
+        via="demo",
+    )
+    return f"{network}:{account.handle}"
+
+
 def connect_demo_accounts(settings: Settings) -> list[str]:
     """Give the demo client sandbox accounts once; returns the handles connected now."""
     engine = make_engine(settings)
-    cipher = TokenCipher.from_settings(settings)
     connected: list[str] = []
     with make_session_factory(engine)() as session:
         client = session.scalars(select(Client).where(Client.slug == DEMO_CLIENT_SLUG)).first()
@@ -91,39 +133,14 @@ def connect_demo_accounts(settings: Settings) -> list[str]:
             return connected
         for network, (username, wanted) in DEMO_LOGINS.items():
             try:
-                tokens, accounts = _oauth(settings, session, cipher, network, username)
-                pick = [a for a in accounts if wanted in (None, a.display_name)][:1]
-                for account in pick:
-                    social_accounts.save_granted(
-                        session=session,
-                        cipher=cipher,
-                        agency_id=client.agency_id,
-                        client_id=client.id,
-                        network=network,
-                        granted=_grant(tokens, account),
-                        actor_label="demo",
-                        via="demo",
-                    )
-                    connected.append(f"{network}:{account.handle}")
+                handle = connect_sandbox_account(
+                    settings, session, client=client, network=network, username=username, pick=wanted
+                )
             except (ConnectorError, RuntimeError, ImportError, KeyError) as exc:
                 log.warning("demo %s account not connected: %s", network, exc)
-        try:
-            tokens, account = get_connector("bluesky", settings=settings).create_session(
-                handle="brand.bsky.social", app_password="abcd-efgh-ijkl-mnop"
-            )
-            social_accounts.save_granted(
-                session=session,
-                cipher=cipher,
-                agency_id=client.agency_id,
-                client_id=client.id,
-                network="bluesky",
-                granted=_grant(tokens, account),
-                actor_label="demo",
-                via="demo",
-            )
-            connected.append(f"bluesky:{account.handle}")
-        except (ConnectorError, ImportError) as exc:
-            log.warning("demo bluesky account not connected: %s", exc)
+                continue
+            if handle:
+                connected.append(handle)
         session.flush()
         seed_demo_calendar(session=session, client=client, settings=settings)
         session.commit()

@@ -59,6 +59,14 @@ def _too_many(window: dict[str, Any]) -> Response:
 
 def _fault_response(fault: dict[str, Any], token: dict[str, Any], window: dict[str, Any]) -> Response:
     kind = fault["kind"]
+    if kind == "rate_limit" and fault.get("reset_seconds") is not None:
+        # A brief throttle (chaos runs): it announces its own reset and leaves the 15-minute window unspent.
+        brief = {
+            **window,
+            "used": window["limit"],
+            "reset": now() + timedelta(seconds=float(fault["reset_seconds"])),
+        }
+        return _rate_headers(_problem(429), brief)
     if kind == "rate_limit":
         return _too_many(window)
     if kind == "quota":

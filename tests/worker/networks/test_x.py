@@ -258,6 +258,17 @@ def test_rate_limit_retries_at_the_reset_from_the_header(net_settings, sandbox):
     assert sandbox.published("x") == []
 
 
+def test_a_brief_throttle_announces_its_reset_and_leaves_the_window_unspent(net_settings, sandbox):
+    connector, _account, creds, _tokens = _connect(net_settings)
+    sandbox.fault("x", "rate_limit", reset_seconds=5)
+    with pytest.raises(RetryLater) as throttled:
+        connector.publish(creds, PublishRequest(text="a", idempotency_key="a"))
+    assert throttled.value.retry_at - datetime.now(UTC) <= timedelta(seconds=5)
+    # Unlike a real 429, the window still has room: the next call goes through at once.
+    assert connector.publish(creds, PublishRequest(text="b", idempotency_key="b")).remote_id
+    assert [p["text"] for p in sandbox.published("x")] == ["b"]
+
+
 def test_every_response_carries_rate_headers_and_the_window_runs_out(net_settings, sandbox):
     _connector_, _account, creds, _tokens = _connect(net_settings)
     url = f"{net_settings.sandbox_url}/x/api/2/users/me"
