@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from redis import Redis
+from redis import Redis, RedisError
 
 from tenants.settings import Settings
 from worker.queues import redis_connection
@@ -57,7 +58,14 @@ def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
     while not stopping:
-        if connection.set("cadenza:scheduler:lease", "1", nx=True, ex=30) or once:
+        try:
+            leased = connection.set("cadenza:scheduler:lease", "1", nx=True, ex=30) or once
+        except RedisError:
+            # Redis is restarting: the database still knows what is due, so wait for Redis, don't exit.
+            log.warning("Redis unavailable; the scheduler waits for it")
+            time.sleep(1)
+            continue
+        if leased:
             now = time.monotonic()
             for task in tasks:
                 if once or now - last_run[task.name] >= task.every:
@@ -66,7 +74,8 @@ def run_scheduler(settings: Settings, *, redis_url: str, once: bool = False) -> 
                     except Exception:  # one failing task must not stop the others
                         log.exception("periodic task %s failed", task.name)
                     last_run[task.name] = now
-            connection.delete("cadenza:scheduler:lease")
+            with contextlib.suppress(RedisError):
+                connection.delete("cadenza:scheduler:lease")
         if once:
             return
         time.sleep(0.2)

@@ -184,7 +184,9 @@ def record_published(
 
 def backoff(attempts: int, retry_at: datetime | None = None) -> datetime:
     """When to try again: exponential with jitter, never before the network's own retry time."""
-    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    # The exponent is capped first: 2 ** 42 seconds no longer fits a timedelta.
+    doublings = min(max(attempts - 1, 0), 16)
+    delay = min(BACKOFF_BASE * (2**doublings), BACKOFF_CAP)
     delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
     when = utcnow() + delay
     return max(when, retry_at) if retry_at else when
@@ -202,7 +204,12 @@ def record_retry(
 ) -> None:
     """Try again later (or fail when the retry window is over)."""
     post = session.get(Post, target.post_id)
-    when = backoff(target.attempts, retry_at)
+    if not enforce_window and retry_at is not None:
+        # Waiting out another worker's hold made no call: no backoff, just the network's time (and a
+        # little jitter, so the held targets of one account do not all return in the same instant).
+        when = retry_at + timedelta(seconds=random.uniform(0, 2))  # noqa: S311 - jitter, not security
+    else:
+        when = backoff(target.attempts, retry_at)
     finish_attempt(attempt, "unknown" if unknown else "retry_later", reason)
     window_from = max(filter(None, (post.scheduled_at, target.retry_window_from)), default=None)
     if enforce_window and window_from is not None and when - window_from > RETRY_WINDOW:
@@ -272,15 +279,23 @@ def settle_post(*, session: Session, post_id: int) -> None:
 
 
 def stuck(
-    *, session: Session, now: datetime | None = None, after: timedelta = STUCK_AFTER
+    *,
+    session: Session,
+    now: datetime | None = None,
+    after: timedelta = STUCK_AFTER,
+    publishing_after: timedelta | None = None,
 ) -> list[PostTarget]:
-    """Targets queued or publishing for too long: a worker died, or Redis lost the job."""
+    """Targets queued or publishing for too long: a worker died, or Redis lost the job.
+
+    A publishing target is only stuck once its job is surely over (`publishing_after`, at least `after`):
+    sooner, a slow call still running could be sent a second time."""
     limit = (now or utcnow()) - after
+    publishing_limit = (now or utcnow()) - max(after, publishing_after or after)
     return list(
         session.scalars(
             select(PostTarget).where(
                 ((PostTarget.status == "queued") & (PostTarget.queued_at < limit))
-                | ((PostTarget.status == "publishing") & (PostTarget.started_at < limit))
+                | ((PostTarget.status == "publishing") & (PostTarget.started_at < publishing_limit))
             )
         )
     )

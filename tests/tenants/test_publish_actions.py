@@ -180,3 +180,32 @@ def test_the_log_lists_the_clients_attempts_newest_first_and_filters_by_outcome(
 def test_client_contacts_never_read_the_log(session, world, role):
     with pytest.raises(Forbidden):
         publish_actions.publish_log(session=session, client=world[1], membership=_m(world, role))
+
+
+def test_backoff_stays_within_its_cap_however_many_attempts():
+    from datetime import timedelta
+
+    from tenants.models import utcnow
+    from tenants.services import publishing
+
+    for attempts in (1, 5, 43, 1000):
+        wait = publishing.backoff(attempts) - utcnow()
+        assert timedelta(0) < wait <= publishing.BACKOFF_CAP * 1.2
+
+
+def test_a_publishing_target_is_stuck_only_once_its_job_is_surely_over(session, world):
+    post = _post(session, world, status="scheduled")
+    target = post.targets[0]
+    target.status, target.started_at = "publishing", utcnow() - timedelta(seconds=30)
+    session.commit()
+    # Past the stuck threshold, but the job (timeout 60 s) may still be in its call: not yet.
+    found = publishing.stuck(
+        session=session, after=timedelta(seconds=10), publishing_after=timedelta(seconds=60)
+    )
+    assert found == []
+    target.started_at = utcnow() - timedelta(seconds=61)
+    session.commit()
+    found = publishing.stuck(
+        session=session, after=timedelta(seconds=10), publishing_after=timedelta(seconds=60)
+    )
+    assert [t.id for t in found] == [target.id]

@@ -330,9 +330,11 @@ def recover_stuck(connection: Redis) -> int:
     ctx = job_context()
     with ctx.session_factory() as session:
         after = timedelta(seconds=ctx.settings.publish_stuck_seconds)
+        # RQ stops a job at its timeout; a few seconds more and its last call has surely ended too.
+        job_over = timedelta(seconds=ctx.settings.publish_job_timeout_seconds + 5)
         outcomes = [
             publishing.recover(session=session, target=t)
-            for t in publishing.stuck(session=session, after=after)
+            for t in publishing.stuck(session=session, after=after, publishing_after=job_over)
         ]
         session.commit()
     recovered = sum(1 for outcome in outcomes if outcome != "raced")

@@ -77,16 +77,16 @@ class FacebookConnector(MetaGraphConnector):
         return PublishedPost(remote_id=str(body["id"]), url=self._permalink(creds, str(body["id"])))
 
     def find_published(self, creds: AccountCredentials, request: PublishRequest) -> PublishedPost | None:
-        # Graph has no idempotency key: the page's recent posts are searched for this exact message.
-        message, since = _message(request), utcnow() - timedelta(hours=24)
-        body = self.graph(
-            "GET",
+        # Graph has no idempotency key: the page's posts of the last day are searched for this exact message.
+        message = _message(request)
+        for post in self.recent_items(
             f"{_page_id(creds)}/posts",
             token=creds.access_token,
-            params={"fields": "id,message,created_time,permalink_url", "limit": 25},
-        )
-        for post in body.get("data", []):
-            if post.get("message", "") == message and graph_time(post["created_time"]) >= since:
+            fields="id,message,created_time,permalink_url",
+            time_field="created_time",
+            since=utcnow() - timedelta(hours=24),
+        ):
+            if post.get("message", "") == message:
                 return PublishedPost(remote_id=str(post["id"]), url=post.get("permalink_url"))
         return None
 

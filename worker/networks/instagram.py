@@ -155,15 +155,14 @@ class InstagramConnector(MetaGraphConnector):
 
     def _find_by_caption(self, creds: AccountCredentials, caption: str) -> PublishedPost | None:
         """Without the container (another worker made it): this caption among the last day's media."""
-        since = utcnow() - timedelta(hours=24)
-        body = self.graph(
-            "GET",
+        for media in self.recent_items(
             f"{_ig(creds)}/media",
             token=creds.access_token,
-            params={"fields": "id,caption,timestamp,permalink", "limit": 25},
-        )
-        for media in body.get("data", []):
-            if media.get("caption", "") == caption and graph_time(media["timestamp"]) >= since:
+            fields="id,caption,timestamp,permalink",
+            time_field="timestamp",
+            since=utcnow() - timedelta(hours=24),
+        ):
+            if media.get("caption", "") == caption:
                 return PublishedPost(remote_id=str(media["id"]), url=media.get("permalink"))
         return None
 

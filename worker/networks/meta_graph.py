@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -105,6 +105,25 @@ class MetaGraphConnector(Connector):
         return [s for s in self.publish_scopes if s not in tokens.scopes]
 
     # --- Graph calls ----------------------------------------------------------------------------
+    def recent_items(
+        self, path: str, *, token: str, fields: str, time_field: str, since: datetime, max_pages: int = 20
+    ) -> Iterator[dict[str, Any]]:
+        """An edge's items, newest first, page after page until they are older than `since`.
+
+        A look-up after a lost response must not stop at the first page: a busy page may have published
+        more than a page of posts since (then the look-up misses, and the re-send posts twice)."""
+        params: dict[str, Any] = {"fields": fields, "limit": 100}
+        for _ in range(max_pages):
+            body = self.graph("GET", path, token=token, params=params)
+            for item in body.get("data", []):
+                if graph_time(item[time_field]) < since:
+                    return
+                yield item
+            after = (body.get("paging") or {}).get("cursors", {}).get("after")
+            if not after or not (body.get("paging") or {}).get("next"):
+                return
+            params = {**params, "after": after}
+
     def graph(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> dict[str, Any]:
         """One Graph call; the token goes in the header, with the appsecret_proof Meta recommends."""
         params = dict(kwargs.pop("params", None) or {})

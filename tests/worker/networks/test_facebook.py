@@ -260,3 +260,17 @@ def test_delete_post(net_settings, sandbox):
     assert (
         connector.find_published(creds, PublishRequest(text="Da cancellare", idempotency_key="del")) is None
     )
+
+
+def test_the_lookup_after_a_lost_response_reads_past_the_first_page_of_posts(net_settings, sandbox):
+    connector, _account, creds, *_ = _connect(net_settings)
+    sandbox.fault("facebook", "response_lost")
+    request = PublishRequest(text="Perso nella folla", idempotency_key="target-7")
+    with pytest.raises(UnknownOutcome):
+        connector.publish(creds, request)
+    for n in range(30):  # a busy page: more than one page of newer posts before the look-up
+        connector.publish(creds, PublishRequest(text=f"Dopo, numero {n}", idempotency_key=f"later-{n}"))
+    found = connector.find_published(creds, request)
+    assert found is not None
+    first = [p for p in sandbox.published("facebook", TRATTORIA) if p["remote_id"] == found.remote_id]
+    assert len(first) == 1 and len(sandbox.published("facebook", TRATTORIA)) == 31

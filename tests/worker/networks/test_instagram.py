@@ -232,3 +232,17 @@ def test_metrics_report_views_reach_saves_and_never_impressions(net_settings, sa
         sandbox, "GET", f"{post.remote_id}/insights", creds.access_token, metric="impressions"
     )
     assert deprecated.status_code == 400 and deprecated.json()["error"]["code"] == 100
+
+
+def test_the_caption_lookup_reads_past_the_first_page_of_media(net_settings, sandbox):
+    connector, _account, creds, _ = _connect(net_settings)
+    sandbox.fault("instagram", "response_lost")
+    request = _post("Perso nella folla", "target-7")
+    with pytest.raises(UnknownOutcome):
+        connector.publish(creds, request)
+    for n in range(26):  # more than one page of newer media before the look-up
+        connector.publish(creds, _post(f"Dopo, numero {n}", f"later-{n}"))
+    instagram.CONTAINERS.clear()  # another worker: only the caption is left to go by
+    found = connector.find_published(creds, request)
+    assert found is not None
+    assert len(sandbox.published("instagram")) == 27  # found, so never sent twice
