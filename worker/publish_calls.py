@@ -27,6 +27,7 @@ class Outcome:
     remote_id: str | None = None
     url: str | None = None
     retry_at: datetime | None = None
+    app_wide: bool = False  # a retry time that holds every account of the network (the app's limit)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def call_network(call: Call) -> Outcome:
                 return Outcome("found", remote_id=found.remote_id, url=found.url)
         published = call.connector.publish(call.creds, call.request)
     except RetryLater as exc:
-        return Outcome("retry_later", exc.reason, retry_at=exc.retry_at)
+        return Outcome("retry_later", exc.reason, retry_at=exc.retry_at, app_wide=exc.app_wide)
     except ReconnectNeeded as exc:
         return Outcome("reconnect", exc.reason)
     except Rejected as exc:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from redis import Redis, RedisError
 
 PREFIX = "cadenza:hold:account:"
+APP_PREFIX = "cadenza:hold:app:"
 
 
 def hold_account(connection: Redis, account_id: int, until: datetime) -> None:
@@ -32,19 +33,39 @@ def held_until(connection: Redis, account_id: int) -> datetime | None:
     return until if until > datetime.now(UTC) else None
 
 
-def held_until_many(connection: Redis, account_ids: list[int]) -> dict[int, datetime]:
-    """held_until for several accounts in one round trip (accounts without a hold are left out)."""
-    if not account_ids:
+def hold_app(connection: Redis, network: str, until: datetime) -> None:
+    """The network's limit on Cadenza's app itself: every account of that network waits until then."""
+    milliseconds = int((until - datetime.now(UTC)).total_seconds() * 1000)
+    if milliseconds <= 0:
+        return
+    with contextlib.suppress(RedisError):
+        connection.set(f"{APP_PREFIX}{network}", until.isoformat(), px=milliseconds)
+
+
+def holds_for(connection: Redis, networks: dict[int, str]) -> dict[int, datetime]:
+    """For accounts (id -> network), the time each must wait for, its own or its network app's, in one
+    round trip (accounts free to call now are left out)."""
+    if not networks:
         return {}
+    apps = sorted(set(networks.values()))
+    keys = [f"{PREFIX}{account_id}" for account_id in networks] + [f"{APP_PREFIX}{n}" for n in apps]
     try:
-        values = connection.mget([f"{PREFIX}{account_id}" for account_id in account_ids])
+        values = connection.mget(keys)
     except RedisError:
         return {}
     now = datetime.now(UTC)
+    found = [_until(value, now) for value in values]
+    app_holds = dict(zip(apps, found[len(networks) :], strict=True))
     holds = {}
-    for account_id, value in zip(account_ids, values, strict=True):
-        if value:
-            until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
-            if until > now:
-                holds[account_id] = until
+    for (account_id, network), own in zip(networks.items(), found, strict=False):
+        until = max(filter(None, (own, app_holds[network])), default=None)
+        if until is not None:
+            holds[account_id] = until
     return holds
+
+
+def _until(value: bytes | str | None, now: datetime) -> datetime | None:
+    if not value:
+        return None
+    until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
+    return until if until > now else None

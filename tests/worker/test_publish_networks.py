@@ -81,3 +81,40 @@ def test_each_failure_class_through_the_pipeline(network, worker_env, sandbox, s
     session.expire_all()
     assert session.get(SocialAccount, account.id).status == "needs_reconnect"
     assert session.get(Post, revoked.id).status == "failed"
+
+
+def test_an_app_wide_limit_holds_every_account_of_the_network(worker_env, sandbox, session, demo):
+    from redis import Redis
+
+    from tenants.models import PublishAttempt, SocialAccount
+    from tests.workers import run_pipeline
+    from worker import rate_limits
+
+    client, accounts = demo
+    page = accounts["facebook"]
+    # Meta's code 4: the limit is on Cadenza's app, whichever page asks.
+    sandbox.fault("facebook", "rate_limit", code=4, write_only=True)
+    first = _due(session, client, page, "Prima pagina, primo post")
+    run_pipeline(worker_env)
+    assert _state(session, first)[0] == "retry"
+    assert Redis.from_url(worker_env.redis_url).exists(f"{rate_limits.APP_PREFIX}facebook")
+    other_page = SocialAccount(
+        agency_id=page.agency_id,
+        client_id=page.client_id,
+        network="facebook",
+        remote_id="another-page",
+        handle="Another page",
+        access_token_enc=page.access_token_enc,
+        extra=dict(page.extra or {}),
+    )
+    session.add(other_page)
+    session.commit()
+    calls_before = len(sandbox.published(network="facebook"))
+    second = _due(session, client, other_page, "Altra pagina")
+    run_pipeline(worker_env)
+    assert _state(session, second)[0] == "retry"
+    session.expire_all()
+    target = session.scalars(select(PostTarget).where(PostTarget.post_id == second.id)).one()
+    detail = session.scalars(select(PublishAttempt.detail).where(PublishAttempt.target_id == target.id)).one()
+    assert detail == "Rate limited by the network."  # held: the network was not asked
+    assert len(sandbox.published(network="facebook")) == calls_before

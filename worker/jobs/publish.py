@@ -197,7 +197,7 @@ def _prepare(
 ) -> tuple[list[tuple[tuple[PostTarget, PublishAttempt], Call]], list[tuple[tuple, Outcome]]]:
     """Each target's call, or its outcome when no call may be made (not connected, rate-limit hold)."""
     targets = [target for target, _ in started]
-    holds = rate_limits.held_until_many(redis, list(accounts))
+    holds = rate_limits.holds_for(redis, {a.id: a.network for a in accounts.values()})
     requests = _requests(session, settings, targets)
     cipher = TokenCipher.from_settings(settings)
     connectors, credentials = {}, {}
@@ -286,7 +286,10 @@ def _record(
     """Record the outcomes that arrived, settle their posts and commit; returns mail to deliver."""
     for (target, attempt), outcome in arrived:
         if outcome.kind == "retry_later" and outcome.retry_at is not None:
-            # Every worker now waits for the network's time for this account instead of asking again.
+            # Every worker now waits for the network's time for this account (or all the network's
+            # accounts, when the limit is on Cadenza's app) instead of asking again.
+            if outcome.app_wide:
+                rate_limits.hold_app(redis, target.network, outcome.retry_at)
             rate_limits.hold_account(redis, target.account_id, outcome.retry_at)
         record_outcome(
             session, target=target, attempt=attempt, account=accounts.get(target.account_id), outcome=outcome

@@ -21,9 +21,13 @@ class RetryLater(ConnectorError):
 
     kind = "retry_later"
 
-    def __init__(self, reason: str, *, retry_at: datetime, detail: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_at: datetime, detail: str | None = None, app_wide: bool = False
+    ) -> None:
         super().__init__(reason, detail=detail)
         self.retry_at = retry_at
+        # The network's limit is on Cadenza's app, not this account: every account of the network waits.
+        self.app_wide = app_wide
 
 
 class ReconnectNeeded(ConnectorError):

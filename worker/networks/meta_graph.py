@@ -25,6 +25,7 @@ from worker.networks.types import AuthorizationRequest, InboxItem, InboxPage, To
 
 # Meta throttles in the error body (never 429): app, user, page, API and business-use-case limits.
 THROTTLE_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80001, 80015))
+APP_LIMIT_CODE = 4  # "Application request limit reached": the app's limit, shared by all its accounts
 RECONNECT_CODES = frozenset({102, 190})
 PERMISSION_CODES = frozenset({10, 210, 230}) | frozenset(range(200, 300))
 DEFAULT_THROTTLE = timedelta(minutes=15)
@@ -214,7 +215,10 @@ class MetaGraphConnector(Connector):
             )
         if code in THROTTLE_CODES:
             return RetryLater(
-                f"{self.brand} asked Cadenza to slow down.", retry_at=throttled_until(response), detail=detail
+                f"{self.brand} asked Cadenza to slow down.",
+                retry_at=throttled_until(response),
+                detail=detail,
+                app_wide=code == APP_LIMIT_CODE,
             )
         if code in RECONNECT_CODES:
             return ReconnectNeeded(
