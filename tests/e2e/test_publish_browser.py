@@ -42,6 +42,16 @@ def live_url(csrf_app) -> Iterator[str]:
         yield url
 
 
+def _post_page(page, client, post):
+    """The post's page, as the manager sees it after logging in."""
+    page.goto("/login")
+    page.get_by_label("Email").fill("manager@agency.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/c/{client.slug}/posts/{post.id}")
+    return page
+
+
 def _run_pipeline(settings) -> None:
     """One dispatcher round, then a worker drains the publish queue (what the scheduler and workers do)."""
     connection = redis_connection(settings.redis_url)
@@ -67,12 +77,7 @@ def test_publish_now_and_watch_the_page_turn_published(pipeline_env, live_url, s
     target_id = post.targets[0].id
 
     with browser_session() as open_page:
-        page = open_page(live_url)
-        page.goto("/login")
-        page.get_by_label("Email").fill("manager@agency.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.goto(f"/c/{client.slug}/posts/{post.id}")
+        page = _post_page(open_page(live_url), client, post)
         page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Publish now").click()
         row = page.locator(f"#target-{target_id}")
@@ -116,12 +121,7 @@ def test_delete_a_published_post_and_watch_the_page_turn_deleted(pipeline_env, l
     assert len(sandbox.published(network="x")) == 1
 
     with browser_session() as open_page:
-        page = open_page(live_url)
-        page.goto("/login")
-        page.get_by_label("Email").fill("manager@agency.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.goto(f"/c/{client.slug}/posts/{post.id}")
+        page = _post_page(open_page(live_url), client, post)
         row = page.locator(f"#target-{target_id}")
         expect(row.locator(".target-label")).to_have_text("Published")
         messages = []
@@ -182,12 +182,7 @@ def test_schedule_a_minute_ahead_and_watch_it_go_out_at_that_minute(pipeline_env
     target_id = post.targets[0].id
 
     with browser_session() as open_page:
-        page = open_page(live_url)
-        page.goto("/login")
-        page.get_by_label("Email").fill("manager@agency.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.goto(f"/c/{client.slug}/posts/{post.id}")
+        page = _post_page(open_page(live_url), client, post)
 
         due = _next_whole_minute(utcnow() + LEAD)
         local = due.astimezone(ZoneInfo(client.timezone))  # the form speaks the client's wall clock
