@@ -110,6 +110,24 @@ def set_watching(*, session: Session, post: Post, membership: Membership, user: 
         session.flush()
 
 
+def with_listeners(*, session: Session, posts: list[Post]) -> list[Post]:
+    """The posts someone asked to hear about, for their client or for the post itself (two queries)."""
+    if not posts:
+        return []
+    asked_clients = set(
+        session.scalars(
+            select(NotificationPreference.client_id).where(
+                NotificationPreference.client_id.in_({p.client_id for p in posts}),
+                NotificationPreference.post_published.is_(True),
+            )
+        )
+    )
+    watched = set(
+        session.scalars(select(PostWatcher.post_id).where(PostWatcher.post_id.in_({p.id for p in posts})))
+    )
+    return [p for p in posts if p.client_id in asked_clients or p.id in watched]
+
+
 def recipients(*, session: Session, post: Post) -> list[User]:
     """Active people who asked (for the client or for this post) and may still see the post."""
     asked = set(

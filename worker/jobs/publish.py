@@ -300,17 +300,20 @@ def _record(
     for (target, _), _ in arrived:
         if target.status == "failed":
             message_ids += _tell_about_failure(session, settings, target)
-    for post_id in sorted(post_ids):
-        post = session.get(Post, post_id)
-        if post is not None and post.status == "published" and post.published_notice_at is None:
-            # That was the post's last account: those who asked hear it (once, guarded in the service).
-            message_ids += publish_notices.announce_published(
-                session=session,
-                settings=settings,
-                agency_id=post.agency_id,
-                client_id=post.client_id,
-                post_id=post.id,
-            )
+    just_published = [
+        post
+        for post in (session.get(Post, post_id) for post_id in sorted(post_ids))
+        if post is not None and post.status == "published" and post.published_notice_at is None
+    ]
+    for post in publish_notices.with_listeners(session=session, posts=just_published):
+        # That was the post's last account: those who asked hear it (once, guarded in the service).
+        message_ids += publish_notices.announce_published(
+            session=session,
+            settings=settings,
+            agency_id=post.agency_id,
+            client_id=post.client_id,
+            post_id=post.id,
+        )
     session.commit()
     seconds = round(time.monotonic() - clock, 3)
     for (target, attempt), outcome in arrived:
