@@ -13,12 +13,7 @@ APP_PREFIX = "cadenza:hold:app:"
 
 def hold_account(connection: Redis, account_id: int, until: datetime) -> None:
     """Remember the network's retry time for this account (expires by itself at that time)."""
-    milliseconds = int((until - datetime.now(UTC)).total_seconds() * 1000)
-    if milliseconds <= 0:
-        return
-    # Without Redis each worker learns the limit from the network itself: slower, still correct.
-    with contextlib.suppress(RedisError):
-        connection.set(f"{PREFIX}{account_id}", until.isoformat(), px=milliseconds)
+    _hold(connection, f"{PREFIX}{account_id}", until)
 
 
 def held_until(connection: Redis, account_id: int) -> datetime | None:
@@ -27,19 +22,21 @@ def held_until(connection: Redis, account_id: int) -> datetime | None:
         value = connection.get(f"{PREFIX}{account_id}")
     except RedisError:
         return None
-    if not value:
-        return None
-    until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
-    return until if until > datetime.now(UTC) else None
+    return _until(value, datetime.now(UTC))
 
 
 def hold_app(connection: Redis, network: str, until: datetime) -> None:
     """The network's limit on Cadenza's app itself: every account of that network waits until then."""
+    _hold(connection, f"{APP_PREFIX}{network}", until)
+
+
+def _hold(connection: Redis, key: str, until: datetime) -> None:
     milliseconds = int((until - datetime.now(UTC)).total_seconds() * 1000)
     if milliseconds <= 0:
         return
+    # Without Redis each worker learns the limit from the network itself: slower, still correct.
     with contextlib.suppress(RedisError):
-        connection.set(f"{APP_PREFIX}{network}", until.isoformat(), px=milliseconds)
+        connection.set(key, until.isoformat(), px=milliseconds)
 
 
 def holds_for(connection: Redis, networks: dict[int, str]) -> dict[int, datetime]:

@@ -113,7 +113,13 @@ def _notify(session: Session, post: Post, users: list[User], kind: str, actor: U
 
 def _author(session: Session, post: Post) -> list[User]:
     author = session.get(User, post.created_by_id) if post.created_by_id else None
-    return [author] if author is not None and author.is_active and _can_see(session, author, post) else []
+    return (
+        [author]
+        if author is not None
+        and author.is_active
+        and posts.can_see_post(session=session, user=author, post=post)
+        else []
+    )
 
 
 def _client(session: Session, post: Post) -> Client:
@@ -513,26 +519,13 @@ def add_comment(
     ) | ({post.created_by_id} if post.created_by_id else set())
     users = [session.get(User, uid) for uid in participants if uid != actor.id]
     users = [
-        u for u in users if u is not None and u.is_active and _can_see(session, u, post, internal=internal)
+        u
+        for u in users
+        if u is not None
+        and u.is_active
+        and posts.can_see_post(session=session, user=u, post=post, internal=internal)
     ]
     return comment, _notify(session, post, users, "post.comment", actor)
-
-
-def _can_see(session: Session, user: User, post: Post, *, internal: bool = False) -> bool:
-    membership = membership_in(session=session, user_id=user.id, agency_id=post.agency_id)
-    if membership is None or (internal and is_client_role(membership.role)):
-        return False
-    try:
-        posts.get_post(
-            session=session,
-            agency_id=post.agency_id,
-            client_id=post.client_id,
-            post_id=post.id,
-            membership=membership,
-        )
-    except Exception:  # noqa: BLE001 - NotFound is the expected "cannot see"
-        return False
-    return True
 
 
 def comments_of(*, session: Session, post: Post, membership: Membership | None = None) -> list[PostComment]:

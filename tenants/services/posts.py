@@ -23,7 +23,7 @@ from tenants.models import (
 from tenants.models.base import utcnow
 from tenants.permissions import Perm, is_client_role
 from tenants.services import audit, local_time, plans, post_checks
-from tenants.services.access import get_visible_client, require, visible_client_ids
+from tenants.services.access import get_visible_client, membership_in, require, visible_client_ids
 
 MAX_TEXT = 100_000
 MAX_TARGETS = 30
@@ -390,3 +390,21 @@ def post_as_dict(post: Post, *, timezone: str) -> dict[str, Any]:
         "created_at": post.created_at.isoformat(),
         "updated_at": post.updated_at.isoformat(),
     }
+
+
+def can_see_post(*, session: Session, user: User, post: Post, internal: bool = False) -> bool:
+    """Whether this person may read the post now (with `internal`, only the agency's own staff)."""
+    membership = membership_in(session=session, user_id=user.id, agency_id=post.agency_id)
+    if membership is None or (internal and is_client_role(membership.role)):
+        return False
+    try:
+        get_post(
+            session=session,
+            agency_id=post.agency_id,
+            client_id=post.client_id,
+            post_id=post.id,
+            membership=membership,
+        )
+    except NotFound:
+        return False
+    return True

@@ -30,7 +30,7 @@ from tenants.models import (
 )
 from tenants.networks import NETWORKS
 from tenants.services import notifications, posts
-from tenants.services.access import get_visible_client, membership_in, visible_client_ids
+from tenants.services.access import get_visible_client, visible_client_ids
 from tenants.settings import Settings
 
 KIND = "post.published"
@@ -155,18 +155,7 @@ def recipients(*, session: Session, post: Post) -> list[User]:
         select(User).where(User.id.in_(asked), User.is_active.is_(True)).order_by(User.id)
     ):
         # Access can have changed since they asked: a removed member or a narrowed role hears nothing.
-        membership = membership_in(session=session, user_id=user.id, agency_id=post.agency_id)
-        if membership is None:
-            continue
-        try:
-            posts.get_post(
-                session=session,
-                agency_id=post.agency_id,
-                client_id=post.client_id,
-                post_id=post.id,
-                membership=membership,
-            )
-        except NotFound:
+        if not posts.can_see_post(session=session, user=user, post=post):
             continue
         people.append(user)
     return people
