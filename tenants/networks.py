@@ -129,6 +129,18 @@ def facts(network: str) -> NetworkFacts:
     return NETWORKS[network]
 
 
+# Which inbox a capability opens, in the order the sync reads them.
+_INBOX_KINDS = (("comments", "comment"), ("mentions", "mention"), ("dms", "dm"))
+
+
+def inbox_kinds(network: str) -> tuple[str, ...]:
+    """The kinds of inbox item Cadenza reads from this network (comments, mentions, DMs)."""
+    spec = NETWORKS.get(network)
+    if spec is None:
+        return ()
+    return tuple(kind for capability, kind in _INBOX_KINDS if capability in spec.capabilities)
+
+
 def deletes_posts(network: str) -> bool:
     """True when Cadenza can delete a published post on this network (Instagram's API cannot)."""
     spec = NETWORKS.get(network)

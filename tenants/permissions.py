@@ -38,7 +38,9 @@ class Perm(StrEnum):
     POSTS_APPROVE_INTERNAL = "posts.approve_internal"
     POSTS_APPROVE_CLIENT = "posts.approve_client"
     PUBLISH_LOG_VIEW = "publish_log.view"
+    INBOX_VIEW = "inbox.view"
     INBOX_REPLY = "inbox.reply"
+    INBOX_MANAGE = "inbox.manage"
     KPI_EDIT = "kpi.edit"
     PLAN_EDIT = "plan.edit"
     CHECKS_OVERRIDE = "checks.override"
@@ -63,7 +65,9 @@ _MANAGER = frozenset(
         Perm.POSTS_WRITE,
         Perm.POSTS_APPROVE_INTERNAL,
         Perm.PUBLISH_LOG_VIEW,
+        Perm.INBOX_VIEW,
         Perm.INBOX_REPLY,
+        Perm.INBOX_MANAGE,
         Perm.KPI_EDIT,
         Perm.PLAN_EDIT,
         Perm.CHECKS_OVERRIDE,
@@ -82,11 +86,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REPORTS_VIEW,
             Perm.POSTS_WRITE,
             Perm.PUBLISH_LOG_VIEW,
+            Perm.INBOX_VIEW,
             Perm.INBOX_REPLY,
         }
     ),
     # The publish log holds the networks' raw answers: staff read it, client contacts never do.
-    Role.ANALYST: frozenset({Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.PUBLISH_LOG_VIEW}),
+    Role.ANALYST: frozenset(
+        {Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.PUBLISH_LOG_VIEW, Perm.INBOX_VIEW}
+    ),
     Role.APPROVER: frozenset({Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.POSTS_APPROVE_CLIENT}),
     Role.VIEWER: frozenset({Perm.CLIENT_VIEW, Perm.REPORTS_VIEW}),
 }

@@ -4,6 +4,18 @@ from tenants.models.agency import Agency, Membership, User, membership_clients
 from tenants.models.base import Base, utcnow
 from tenants.models.calendar import CsvImport, TimeSlot
 from tenants.models.client import DEFAULT_TIMEZONE, Client
+from tenants.models.inbox import (
+    CrisisAlert,
+    InboxAction,
+    InboxItem,
+    InboxItemTag,
+    InboxNote,
+    InboxSettings,
+    InboxSyncState,
+    InboxTag,
+    ModerationRule,
+    SavedReply,
+)
 from tenants.models.media import MediaAsset
 from tenants.models.notifications import Notification, NotificationPreference, PostWatcher
 from tenants.models.plan import CommunicationPlan
@@ -18,6 +30,16 @@ __all__ = [
     "ApiToken",
     "ApprovalToken",
     "CsvImport",
+    "CrisisAlert",
+    "InboxAction",
+    "InboxItem",
+    "InboxItemTag",
+    "InboxNote",
+    "InboxSettings",
+    "InboxSyncState",
+    "InboxTag",
+    "ModerationRule",
+    "SavedReply",
     "MediaAsset",
     "Post",
     "PostComment",

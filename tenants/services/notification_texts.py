@@ -64,12 +64,63 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Il post “%(post)s” di %(client)s è pubblicato su %(accounts)s.",
         ),
     },
+    "inbox.mentioned": {
+        "en": (
+            "%(actor)s mentioned you in the inbox",
+            "%(actor)s mentioned you in a note on %(client)s's inbox.",
+        ),
+        "it": (
+            "%(actor)s ti ha menzionato nell'inbox",
+            "%(actor)s ti ha menzionato in una nota nell'inbox di %(client)s.",
+        ),
+    },
+    "inbox.assigned": {
+        "en": ("An inbox item is yours", "%(actor)s gave you a message of %(author)s in %(client)s's inbox."),
+        "it": (
+            "Un messaggio è tuo",
+            "%(actor)s ti ha assegnato un messaggio di %(author)s nell'inbox di %(client)s.",
+        ),
+    },
+    "inbox.reply_failed": {
+        "en": (
+            "A reply was not sent",
+            "Your reply to %(author)s (%(client)s, %(network)s) was not sent: %(reason)s",
+        ),
+        "it": (
+            "Una risposta non è stata inviata",
+            "La tua risposta a %(author)s (%(client)s, %(network)s) non è stata inviata: %(reason)s",
+        ),
+    },
+    "inbox.crisis": {
+        "en": (
+            "Possible crisis for %(client)s",
+            "%(count)s negative messages for %(client)s in the last %(window)s minutes "
+            "(usually about %(expected)s).",
+        ),
+        "it": (
+            "Possibile crisi per %(client)s",
+            "%(count)s messaggi negativi per %(client)s negli ultimi %(window)s minuti "
+            "(di solito circa %(expected)s).",
+        ),
+    },
 }
 ONE_CLICK = {
     "en": "Approve or reject with one click (the link works once, for this version of the post): %(link)s",
     "it": "Approva o rifiuta con un clic (il link vale una volta, per questa versione del post): %(link)s",
 }
-PARAMS = ("handle", "network", "reason", "client", "accounts", "post", "actor")
+PARAMS = (
+    "handle",
+    "network",
+    "reason",
+    "client",
+    "accounts",
+    "post",
+    "actor",
+    "author",
+    "count",
+    "window",
+    "expected",
+)
 
 
 def render(kind: str, params: dict, locale: str | None) -> tuple[str, str]:

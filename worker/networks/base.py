@@ -44,6 +44,8 @@ class Connector(ABC):
 
     network: ClassVar[str]
     scopes: ClassVar[tuple[str, ...]] = ()
+    # Inbox kinds the network lists newest first: a read may stop at the first page with nothing new.
+    inbox_newest_first: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, endpoints: dict[str, str], app: AppCredentials, http: httpx.Client) -> None:
         self.endpoints = endpoints

@@ -157,6 +157,7 @@ class BlueskyConnector(Connector):
     """
 
     network = "bluesky"
+    inbox_newest_first = frozenset({"mention", "comment"})
 
     # --- connecting -----------------------------------------------------------------------------
     def authorization_request(self, *, redirect_uri: str, state: str, instance: str | None = None):

@@ -30,6 +30,7 @@ DM_FIELDS = "id,updated_time,messages.limit(10){id,message,from,created_time}"
 
 class FacebookConnector(MetaGraphConnector):
     network = "facebook"
+    inbox_newest_first = frozenset({"dm"})
     brand = "Facebook"
     scopes = (
         "pages_show_list",

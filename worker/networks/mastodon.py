@@ -28,6 +28,7 @@ _MAX_ID = re.compile(r"[?&]max_id=(\d+)")
 
 class MastodonConnector(Connector):
     network = "mastodon"
+    inbox_newest_first = frozenset({"mention", "dm"})
     scopes = ("read", "write")
 
     @property

@@ -43,6 +43,7 @@ class _GrantRefused(Rejected):
 
 class XConnector(Connector):
     network = "x"
+    inbox_newest_first = frozenset({"mention", "dm"})
     scopes = (
         "tweet.read",
         "tweet.write",

@@ -1,0 +1,165 @@
+"""Store items from a network: once per network id, enriched, with SLA due times and rules applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tenants.inbox.business_hours import add_business_seconds
+from tenants.inbox.incoming import Incoming
+from tenants.inbox.language import detect_language
+from tenants.inbox.moderation import CompiledRule, compile_rules, list_rules
+from tenants.inbox.priority import is_question, priority_of
+from tenants.inbox.sentiment import score_sentiment
+from tenants.inbox.settings_store import InboxRules, get_settings, rules_of
+from tenants.models import InboxAction, InboxItem, InboxItemTag, SocialAccount
+from tenants.models.base import utcnow
+
+# Items older than this when first seen (an account connected with years of history) start closed.
+BACKLOG_AGE = timedelta(days=7)
+CHUNK = 500
+
+
+@dataclass
+class IngestResult:
+    """What one batch added: new item ids, and hide actions the moderation rules asked for."""
+
+    new_ids: list[int] = field(default_factory=list)
+    hide_action_ids: list[int] = field(default_factory=list)
+    negative: int = 0
+
+
+def ingest(
+    *,
+    session: Session,
+    account: SocialAccount,
+    items: list[Incoming],
+    source: str = "poll",
+    now: datetime | None = None,
+) -> IngestResult:
+    """Insert the items this account does not have yet; a repeat (poll after webhook) changes nothing."""
+    now = now or utcnow()
+    result = IngestResult()
+    if not items:
+        return result
+    settings = get_settings(session=session, agency_id=account.agency_id, client_id=account.client_id)
+    rules = rules_of(settings)
+    compiled = compile_rules(
+        list_rules(session=session, agency_id=account.agency_id, client_id=account.client_id)
+    )
+    unique = list({item.remote_id: item for item in items}.values())
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        known = set(
+            session.scalars(
+                select(InboxItem.remote_id).where(
+                    InboxItem.account_id == account.id,
+                    InboxItem.remote_id.in_([item.remote_id for item in chunk]),
+                )
+            )
+        )
+        fresh = [item for item in chunk if item.remote_id not in known]
+        if fresh:
+            _insert(session, account, fresh, source, now, rules, compiled, result)
+    return result
+
+
+def _insert(
+    session: Session,
+    account: SocialAccount,
+    fresh: list[Incoming],
+    source: str,
+    now: datetime,
+    rules: InboxRules,
+    compiled: list[CompiledRule],
+    result: IngestResult,
+) -> None:
+    rows = [_row(account, item, source, now, rules) for item in fresh]
+    matched: dict[str, list[CompiledRule]] = {}
+    for row in rows:
+        hits = [rule for rule in compiled if rule.matches(row["text"])]
+        if hits:
+            matched[row["remote_id"]] = hits
+            assignee = next((r.assignee_id for r in hits if r.action == "assign"), None)
+            if assignee is not None:
+                row["assignee_id"] = assignee
+        if row["sentiment"] == "negative":
+            result.negative += 1
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboxItem)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
+        .returning(InboxItem.id, InboxItem.remote_id)
+    )
+    inserted = session.execute(statement).all()
+    result.new_ids += [row.id for row in inserted]
+    for item_id, remote_id in inserted:
+        _apply_rules(session, account, item_id, matched.get(remote_id, ()), result)
+
+
+def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rules: InboxRules) -> dict:
+    language = detect_language(item.text)
+    sentiment = score_sentiment(item.text, language)
+    question = is_question(item.text, language)
+    backlog = now - item.created_at > BACKLOG_AGE
+    # The clock starts when the item reached the network, not when Cadenza first read it.
+    started = min(item.created_at, now)
+    return {
+        "agency_id": account.agency_id,
+        "client_id": account.client_id,
+        "account_id": account.id,
+        "network": account.network,
+        "kind": item.kind,
+        "remote_id": item.remote_id[:300],
+        "thread_key": item.thread_key[:300],
+        "post_remote_id": item.post_remote_id,
+        "parent_remote_id": item.parent_remote_id,
+        "author_id": item.author_id[:200],
+        "author_handle": item.author_handle[:200],
+        "author_name": item.author_name[:200],
+        "author_followers": item.author_followers,
+        "text": item.text,
+        "created_at": item.created_at,
+        "received_at": now,
+        "source": source,
+        "sentiment": sentiment.label,
+        "sentiment_score": sentiment.score,
+        "language": language,
+        "is_question": question,
+        "priority": priority_of(
+            sentiment=sentiment, question=question, author_followers=item.author_followers, kind=item.kind
+        ),
+        "status": "closed" if backlog else "open",
+        "closed_at": now if backlog else None,
+        "first_response_due_at": add_business_seconds(
+            rules.hours, started, rules.targets.first_response_seconds
+        ),
+        "resolution_due_at": add_business_seconds(rules.hours, started, rules.targets.resolution_seconds),
+        "updated_at": now,
+    }
+
+
+def _apply_rules(session: Session, account: SocialAccount, item_id: int, hits, result: IngestResult) -> None:
+    tags = {rule.tag_id for rule in hits if rule.action == "tag" and rule.tag_id}
+    for tag_id in sorted(tags):
+        session.add(
+            InboxItemTag(
+                item_id=item_id, tag_id=tag_id, agency_id=account.agency_id, client_id=account.client_id
+            )
+        )
+    if any(rule.action == "hide" for rule in hits):
+        action = InboxAction(
+            agency_id=account.agency_id,
+            client_id=account.client_id,
+            item_id=item_id,
+            action="hide",
+            request_key=f"rule-hide-{item_id}",
+        )
+        session.add(action)
+        session.flush()
+        result.hide_action_ids.append(action.id)

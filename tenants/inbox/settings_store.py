@@ -1,0 +1,115 @@
+"""A client's inbox settings: read with defaults, validate and save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenants.crypto import TokenCipher
+from tenants.errors import N_, Invalid
+from tenants.inbox.business_hours import BusinessHours
+from tenants.inbox.crisis import CrisisSettings
+from tenants.inbox.sla import SlaTargets
+from tenants.models import Client, InboxSettings
+from tenants.models.base import utcnow
+
+SYNC_CHOICES = (1, 5, 15, 60)
+
+
+@dataclass(frozen=True)
+class InboxRules:
+    """What ingest and triage need from the settings, parsed once."""
+
+    hours: BusinessHours
+    targets: SlaTargets
+    crisis: CrisisSettings
+    sync_minutes: int
+
+
+def get_settings(*, session: Session, agency_id: int, client_id: int) -> InboxSettings:
+    """The client's settings row, created with defaults (the client's timezone) on first use."""
+    row = session.scalar(
+        select(InboxSettings).where(
+            InboxSettings.agency_id == agency_id, InboxSettings.client_id == client_id
+        )
+    )
+    if row is None:
+        client = session.get(Client, client_id)
+        hours = BusinessHours.default()
+        if client is not None and client.agency_id == agency_id:
+            hours = BusinessHours.from_json({**hours.to_json(), "timezone": client.timezone})
+        row = InboxSettings(
+            agency_id=agency_id,
+            client_id=client_id,
+            business_hours=hours.to_json(),
+            crisis=CrisisSettings().to_json(),
+            first_response_minutes=60,
+            resolution_minutes=8 * 60,
+            sync_minutes=5,
+            holding_statement="",
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def rules_of(row: InboxSettings) -> InboxRules:
+    """Parse a settings row (stored JSON was validated on save)."""
+    return InboxRules(
+        hours=BusinessHours.from_json(row.business_hours),
+        targets=SlaTargets(
+            first_response_seconds=row.first_response_minutes * 60,
+            resolution_seconds=row.resolution_minutes * 60,
+        ),
+        crisis=CrisisSettings.from_json(row.crisis),
+        sync_minutes=row.sync_minutes,
+    )
+
+
+def update_settings(
+    *,
+    session: Session,
+    agency_id: int,
+    client_id: int,
+    cipher: TokenCipher,
+    business_hours: dict,
+    first_response_minutes: int,
+    resolution_minutes: int,
+    sync_minutes: int,
+    crisis: dict,
+    holding_statement: str,
+    crisis_webhook: str | None = None,
+) -> InboxSettings:
+    """Validate and save; `crisis_webhook` None keeps the stored URL, "" removes it."""
+    errors: dict[str, str] = {}
+    try:
+        hours = BusinessHours.from_json(business_hours)
+    except ValueError as exc:
+        errors["business_hours"] = str(exc)
+    try:
+        crisis_settings = CrisisSettings.from_json(crisis)
+    except ValueError as exc:
+        errors["crisis"] = str(exc)
+    if not 1 <= first_response_minutes <= 7 * 24 * 60:
+        errors["first_response_minutes"] = N_("Between 1 minute and 7 days.")
+    if not first_response_minutes <= resolution_minutes <= 30 * 24 * 60:
+        errors["resolution_minutes"] = N_("At least the first-response target and at most 30 days.")
+    if sync_minutes not in SYNC_CHOICES:
+        errors["sync_minutes"] = N_("Choose one of the offered intervals.")
+    if crisis_webhook and not crisis_webhook.startswith("https://"):
+        errors["crisis_webhook"] = N_("The webhook address must start with https://.")
+    if errors:
+        raise Invalid(N_("Some inbox settings are not valid."), fields=errors)
+    row = get_settings(session=session, agency_id=agency_id, client_id=client_id)
+    row.business_hours = hours.to_json()
+    row.crisis = crisis_settings.to_json()
+    row.first_response_minutes = first_response_minutes
+    row.resolution_minutes = resolution_minutes
+    row.sync_minutes = sync_minutes
+    row.holding_statement = holding_statement.strip()[:5000]
+    if crisis_webhook is not None:
+        row.crisis_webhook_enc = cipher.encrypt(crisis_webhook) if crisis_webhook else None
+    row.updated_at = utcnow()
+    return row

@@ -1,0 +1,183 @@
+"""Reading each account's comments, mentions and DMs into the inbox: one RQ job per account and kind.
+
+The database says which reads are due (tenants/inbox/sync_state.py); a periodic sweep queues them with
+deterministic job ids, so a read waiting in the queue is never queued twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+from redis import Redis, RedisError
+from sqlalchemy.orm import Session
+
+from tenants.crypto import TokenCipher
+from tenants.inbox import sync_state
+from tenants.inbox.incoming import Incoming
+from tenants.inbox.ingest import IngestResult, ingest
+from tenants.models import SocialAccount
+from tenants.services import notifications, social_accounts
+from tenants.settings import Settings
+from worker import rate_limits
+from worker.accounts import connector_for_account, credentials_for
+from worker.context import job_context
+from worker.jobs.mail import enqueue_delivery_if_smtp
+from worker.jobs.tokens import ready_to_call
+from worker.networks.errors import ConnectorError, ReconnectNeeded, RetryLater
+from worker.networks.types import InboxItem
+from worker.queues import enqueue_once, get_queue, redis_connection
+
+JOB_TIMEOUT = 300
+# A read stops after this many pages; the rest waits for the next read (which starts from the newest).
+MAX_PAGES = 50
+log = logging.getLogger("cadenza.inbox_sync")
+events = structlog.get_logger("cadenza.inbox_sync")
+
+
+def job_id_for(account_id: int, kind: str) -> str:
+    """The deterministic job id of one account's read of one kind."""
+    return f"inbox-sync-{account_id}-{kind}"
+
+
+def enqueue_sync(connection: Redis, *, account_id: int, kind: str, agency_id: int, client_id: int) -> None:
+    """Queue one read unless it is already waiting or running."""
+    enqueue_once(
+        get_queue("inbox", connection=connection),
+        sync_account_inbox,
+        account_id,
+        kind,
+        job_id=job_id_for(account_id, kind),
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=60,
+        failure_ttl=86400,
+        meta={"agency_id": agency_id, "client_id": client_id, "account_id": account_id},
+    )
+
+
+def enqueue_due_syncs(connection: Redis) -> int:
+    """Queue every due read (periodic); returns how many were due."""
+    ctx = job_context()
+    with ctx.session_factory() as session:
+        sync_state.ensure_states(session=session)
+        due = sync_state.due_syncs(session=session)
+        session.commit()
+    for item in due:
+        try:
+            enqueue_sync(
+                connection,
+                account_id=item.account_id,
+                kind=item.kind,
+                agency_id=item.agency_id,
+                client_id=item.client_id,
+            )
+        except RedisError:
+            log.warning("inbox reads due but not enqueued: Redis unavailable")  # the next sweep tries again
+            break
+    return len(due)
+
+
+def sync_account_inbox(account_id: int, kind: str) -> dict[str, int | str]:
+    """Read one account's items of one kind, page by page, storing each page as it comes."""
+    ctx = job_context()
+    redis = redis_connection(ctx.settings.redis_url_or_embedded)
+    with (
+        ctx.session_factory() as session,
+        structlog.contextvars.bound_contextvars(account_id=account_id, kind=kind),
+    ):
+        account = session.get(SocialAccount, account_id)
+        if account is None:
+            return {"outcome": "gone"}
+        outcome, totals, message_ids = _sync(session, ctx.settings, redis, account, kind)
+        session.commit()
+        events.info("inbox_sync.done", client_id=account.client_id, outcome=outcome, **totals)
+    for message_id in message_ids:
+        enqueue_delivery_if_smtp(redis, ctx.settings, message_id)
+    return {"outcome": outcome, **totals}
+
+
+def _sync(
+    session: Session, settings: Settings, redis: Redis, account: SocialAccount, kind: str
+) -> tuple[str, dict[str, int], list[int]]:
+    totals = {"read": 0, "new": 0, "pages": 0}
+    if not ready_to_call(session, account):
+        return "reconnect", totals, []
+    state = sync_state.state_for(session=session, account=account, kind=kind)
+    held = rate_limits.holds_for(redis, {account.id: account.network}).get(account.id)
+    if held is not None:
+        state.next_sync_at = held  # another call already heard "not before" from the network
+        return "held", totals, []
+    cipher = TokenCipher.from_settings(settings)
+    connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
+    creds = credentials_for(cipher=cipher, account=account)
+    cursor: str | None = None
+    newest_first = kind in connector.inbox_newest_first
+    try:
+        for _ in range(MAX_PAGES):
+            page = connector.read_inbox(creds, kind=kind, cursor=cursor)
+            result = ingest(session=session, account=account, items=[incoming(i) for i in page.items])
+            session.commit()  # each page is kept even if a later page fails
+            after_page(redis, account, result)
+            totals["pages"] += 1
+            totals["read"] += len(page.items)
+            totals["new"] += len(result.new_ids)
+            cursor = page.cursor
+            # Newest-first feeds: a page with nothing new means everything older is known too.
+            if not cursor or (newest_first and page.items and not result.new_ids):
+                break
+    except RetryLater as exc:
+        if exc.app_wide:
+            rate_limits.hold_app(redis, account.network, exc.retry_at)
+        else:
+            rate_limits.hold_account(redis, account.id, exc.retry_at)
+        sync_state.record_failure(
+            session=session, state=state, error_class="retry_later", message=exc.reason, retry_at=exc.retry_at
+        )
+        return "retry_later", totals, []
+    except ReconnectNeeded as exc:
+        sync_state.record_failure(session=session, state=state, error_class="reconnect", message=exc.reason)
+        created = social_accounts.mark_needs_reconnect(session=session, account=account, reason=exc.reason)
+        return (
+            "reconnect",
+            totals,
+            notifications.email_notifications(
+                session=session, settings=settings, items=created, base_url=settings.base_url
+            ),
+        )
+    except ConnectorError as exc:
+        sync_state.record_failure(session=session, state=state, error_class="retry_later", message=exc.reason)
+        return "retry_later", totals, []
+    sync_state.record_success(session=session, state=state, new_items=totals["new"])
+    return "synced", totals, []
+
+
+def incoming(item: InboxItem) -> Incoming:
+    """A connector's item in the shape the inbox stores."""
+    return Incoming(
+        remote_id=item.remote_id,
+        kind=item.kind,
+        author_id=item.author_id,
+        author_handle=item.author_handle,
+        author_name=item.author_name,
+        text=item.text,
+        created_at=item.created_at,
+        post_remote_id=item.post_remote_id,
+        parent_remote_id=item.parent_remote_id,
+        thread_id=item.thread_id,
+    )
+
+
+def after_page(redis: Redis, account: SocialAccount, result: IngestResult) -> None:
+    """Queue what new items asked for: the hides of moderation rules, a crisis check on negative ones."""
+    from worker.jobs.inbox_actions import enqueue_action
+    from worker.jobs.inbox_alerts import enqueue_crisis_check
+
+    try:
+        for action_id in result.hide_action_ids:
+            enqueue_action(
+                redis, action_id=action_id, agency_id=account.agency_id, client_id=account.client_id
+            )
+        if result.negative:
+            enqueue_crisis_check(redis, agency_id=account.agency_id, client_id=account.client_id)
+    except RedisError:
+        log.warning("inbox follow-ups not enqueued: Redis unavailable (the periodic sweeps catch up)")
