@@ -104,4 +104,44 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
         actor=owner,
         data=DEMO_PLAN,
     )
+    _seed_demo_inbox(session=session, agency_id=agency.id, client_id=client.id, owner=owner)
     return True
+
+
+DEMO_SAVED_REPLIES = (
+    ("Grazie", "Grazie {first_name}! Ci fa piacere, ti aspettiamo presto da {brand} 😊"),
+    ("Orari", "Ciao {first_name}, siamo aperti dal martedì alla domenica, 12–15 e 19–23. A presto!"),
+    ("Prenotazioni", "Ciao {first_name}, per prenotare scrivici in privato o chiama lo 06 1234567."),
+    ("Scuse", "Ciao {first_name}, ci dispiace molto. Ti scriviamo in privato per capire cosa è successo."),
+)
+DEMO_HOLDING_STATEMENT = (
+    "Abbiamo letto i vostri messaggi e stiamo verificando cosa è successo. "
+    "Vi aggiorniamo qui entro oggi. Grazie per la pazienza. — Lo staff di Da Mario"
+)
+
+
+def _seed_demo_inbox(*, session: Session, agency_id: int, client_id: int, owner: User) -> None:
+    """Saved replies, a holding statement and a moderation rule, so a newcomer can answer at once."""
+    from tenants.inbox import moderation, saved_replies, triage
+    from tenants.inbox.settings_store import get_settings
+
+    for title, text in DEMO_SAVED_REPLIES:
+        saved_replies.save_reply(
+            session=session, agency_id=agency_id, client_id=client_id, title=title, text=text, user=owner
+        )
+    get_settings(
+        session=session, agency_id=agency_id, client_id=client_id
+    ).holding_statement = DEMO_HOLDING_STATEMENT
+    complaint = triage.get_or_create_tag(
+        session=session, agency_id=agency_id, client_id=client_id, name="reclamo"
+    )
+    moderation.create_rule(
+        session=session,
+        agency_id=agency_id,
+        client_id=client_id,
+        name="Reclami",
+        keywords=["terrible", "pessimo", "rimborso", "refund"],
+        match_offensive=False,
+        action="tag",
+        tag_id=complaint.id,
+    )

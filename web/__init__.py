@@ -138,6 +138,7 @@ def _security_headers(response):
 
 
 def _register_blueprints(app: Flask) -> None:
+    import web.api.inbox  # noqa: F401 - adds the inbox endpoints to the API blueprint
     import web.api.posts  # noqa: F401 - adds the post endpoints to the API blueprint
     from web.api.views import bp as api_bp
     from web.errors import register_error_handlers
@@ -149,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.auth import bp as auth_bp
     from web.views.calendar import bp as calendar_bp
     from web.views.calendar_io import bp as calendar_io_bp
+    from web.views.inbox import bp as inbox_bp
+    from web.views.inbox_actions import bp as inbox_actions_bp
     from web.views.media import bp as media_bp
     from web.views.notification_settings import bp as notification_settings_bp
     from web.views.oauth import bp as oauth_bp
@@ -158,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.posts import bp as posts_bp
     from web.views.publish_log import bp as publish_log_bp
     from web.views.publishing import bp as publishing_bp
+    from web.views.webhooks import bp as webhooks_bp
     from web.views.workspace import bp as workspace_bp
 
     blueprints = (
@@ -177,6 +181,9 @@ def _register_blueprints(app: Flask) -> None:
         publish_log_bp,
         approvals_bp,
         publishing_bp,
+        inbox_bp,
+        inbox_actions_bp,
+        webhooks_bp,
         oauth_bp,
         onboarding_bp,
         api_bp,

@@ -29,6 +29,8 @@ class Periodic:
 def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     """Everything that runs on a timer."""
     stuck = settings.publish_stuck_seconds if settings else 180
+    from worker.jobs.inbox_actions import enqueue_due_actions
+    from worker.jobs.inbox_sync import enqueue_due_syncs
     from worker.jobs.maintenance import purge_expired_connections
     from worker.jobs.publish import dispatch_due, recover_stuck
     from worker.jobs.remote_delete import enqueue_due_deletes
@@ -38,6 +40,8 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
         Periodic("dispatch-due-posts", 0.25, dispatch_due),
         Periodic("recover-stuck-targets", min(60, max(stuck / 3, 1)), recover_stuck),
         Periodic("remote-deletes", 10, enqueue_due_deletes),
+        Periodic("inbox-syncs", 5, enqueue_due_syncs),
+        Periodic("inbox-actions", 10, enqueue_due_actions),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
     ]

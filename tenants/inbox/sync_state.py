@@ -125,8 +125,10 @@ def record_failure(
     state.next_sync_at = retry_at
 
 
-def sync_now(*, session: Session, agency_id: int, client_id: int, now: datetime | None = None) -> int:
-    """Make every read of the client's accounts due at once ("sync now"); returns how many."""
+def sync_now(
+    *, session: Session, agency_id: int, client_id: int, now: datetime | None = None
+) -> list[DueSync]:
+    """Make every read of the client's accounts due at once ("sync now"); returns them to queue."""
     now = now or utcnow()
     ensure_states(session=session, now=now)
     states = session.scalars(
@@ -136,7 +138,7 @@ def sync_now(*, session: Session, agency_id: int, client_id: int, now: datetime 
     ).all()
     for state in states:
         state.next_sync_at = now
-    return len(states)
+    return [DueSync(s.account_id, s.kind, s.agency_id, s.client_id) for s in states]
 
 
 def sync_overview(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis import RedisError
 from werkzeug.wrappers import Response
 
 from tenants.errors import DomainError, Forbidden, NotFound
@@ -22,6 +23,7 @@ from web.tenancy import client_view
 from web.views.helpers import safe_next, translate
 from web.views.inbox import load_item
 from worker.jobs.inbox_actions import enqueue_requested_action
+from worker.jobs.inbox_sync import enqueue_sync
 
 bp = Blueprint("inbox_actions", __name__, url_prefix="/c/<client_slug>/inbox")
 
@@ -185,12 +187,21 @@ def bulk(client: Client):
 @bp.post("/sync")
 @client_view(Perm.INBOX_REPLY)
 def sync_now(client: Client):
-    return _run(
-        client,
-        None,
-        lambda: sync_state.sync_now(session=db(), agency_id=client.agency_id, client_id=client.id),
-        _("Cadenza is reading the client's accounts now."),
-    )
+    due = sync_state.sync_now(session=db(), agency_id=client.agency_id, client_id=client.id)
+    db().commit()
+    try:
+        for item in due:
+            enqueue_sync(
+                redis(),
+                account_id=item.account_id,
+                kind=item.kind,
+                agency_id=item.agency_id,
+                client_id=item.client_id,
+            )
+    except RedisError:
+        pass  # the periodic sweep queues them: they are due in the database
+    flash(_("Cadenza is reading the client's accounts now."), "success")
+    return _back(client)
 
 
 @bp.post("/crisis/<int:alert_id>/acknowledge")

@@ -1,0 +1,108 @@
+"""Reading every demo account's comments, mentions and DMs into the inbox through the real jobs, connectors
+and sandbox: items arrive once, a second read adds nothing, failures follow the publishing classes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tenants.inbox import sync_state
+from tenants.models import InboxItem, InboxSyncState, SocialAccount, utcnow
+from tenants.networks import inbox_kinds
+from tests.workers import drain
+from worker.jobs.inbox_sync import enqueue_due_syncs, sync_account_inbox
+from worker.queues import redis_connection
+
+
+def _sync_all(settings) -> int:
+    connection = redis_connection(settings.redis_url)
+    due = enqueue_due_syncs(connection)
+    drain("inbox", connection=connection)
+    return due
+
+
+def _count(session, **where) -> int:
+    session.expire_all()
+    query = select(func.count(InboxItem.id))
+    for name, value in where.items():
+        query = query.where(getattr(InboxItem, name) == value)
+    return session.scalar(query)
+
+
+def _due_again(session) -> None:
+    for state in session.scalars(select(InboxSyncState)):
+        state.next_sync_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+
+
+def test_every_network_fills_the_inbox_once_and_a_second_read_adds_nothing(demo, sandbox, session, worker_env):
+    client, accounts = demo
+    sandbox.tick(steps=30)
+    due = _sync_all(worker_env)
+    assert due == sum(len(inbox_kinds(a.network)) for a in accounts.values())
+    first = _count(session, client_id=client.id)
+    by_network = dict(
+        session.execute(
+            select(InboxItem.network, func.count(InboxItem.id)).group_by(InboxItem.network)
+        ).tuples()
+    )
+    # Every network with an inbox has an audience in the sandbox.
+    assert {n for n in accounts if inbox_kinds(n)} <= set(by_network), by_network
+    remote_ids = session.scalars(select(InboxItem.remote_id)).all()
+    assert len(remote_ids) == len(set(remote_ids)) == first
+
+    _due_again(session)
+    _sync_all(worker_env)
+    assert _count(session, client_id=client.id) == first
+
+    sandbox.tick(steps=10)
+    _due_again(session)
+    _sync_all(worker_env)
+    assert _count(session, client_id=client.id) > first
+    remote_ids = session.scalars(select(InboxItem.remote_id)).all()
+    assert len(remote_ids) == len(set(remote_ids))
+
+
+def test_items_carry_sentiment_language_and_sla_due_times(demo, sandbox, session, worker_env):
+    client, _accounts = demo
+    sandbox.tick(steps=20)
+    _sync_all(worker_env)
+    session.expire_all()
+    items = session.scalars(select(InboxItem).where(InboxItem.client_id == client.id)).all()
+    assert items
+    assert {i.sentiment for i in items} <= {"positive", "neutral", "negative"}
+    assert all(i.first_response_due_at and i.first_response_due_at > i.created_at for i in items)
+    assert all(i.resolution_due_at >= i.first_response_due_at for i in items)
+    assert all(i.thread_key for i in items)
+
+
+def test_a_revoked_token_flags_the_account_and_a_throttle_waits(demo, sandbox, session, worker_env):
+    _client, accounts = demo
+    mastodon, x = accounts["mastodon"], accounts["x"]
+    sandbox.fault("mastodon", "revoked", times=-1)
+    assert sync_account_inbox(mastodon.id, "mention")["outcome"] == "reconnect"
+    session.expire_all()
+    assert session.get(SocialAccount, mastodon.id).status == "needs_reconnect"
+    state = session.scalars(select(InboxSyncState).where(InboxSyncState.account_id == mastodon.id)).first()
+    assert state.error_class == "reconnect"
+
+    sandbox.fault("x", "rate_limit", times=1, reset_seconds=120)
+    assert sync_account_inbox(x.id, "mention")["outcome"] == "retry_later"
+    session.expire_all()
+    state = session.scalars(
+        select(InboxSyncState).where(InboxSyncState.account_id == x.id, InboxSyncState.kind == "mention")
+    ).one()
+    assert state.error_class == "retry_later"
+    assert state.next_sync_at > utcnow() + timedelta(seconds=60)
+    # While the network's hold lasts, a read does not call it at all.
+    assert sync_account_inbox(x.id, "mention")["outcome"] == "held"
+
+
+def test_sync_now_makes_every_read_of_the_client_due(demo, session):
+    client, _accounts = demo
+    due = sync_state.sync_now(session=session, agency_id=client.agency_id, client_id=client.id)
+    session.commit()
+    assert due
+    assert {d.client_id for d in due} == {client.id}
+    assert len(sync_state.due_syncs(session=session)) == len(due)
