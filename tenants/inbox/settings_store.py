@@ -37,9 +37,8 @@ def get_settings(*, session: Session, agency_id: int, client_id: int) -> InboxSe
     )
     if row is None:
         client = session.get(Client, client_id)
-        hours = BusinessHours.default()
-        if client is not None and client.agency_id == agency_id:
-            hours = BusinessHours.from_json({**hours.to_json(), "timezone": client.timezone})
+        timezone = client.timezone if client is not None and client.agency_id == agency_id else None
+        hours = BusinessHours.default(timezone) if timezone else BusinessHours.default()
         row = InboxSettings(
             agency_id=agency_id,
             client_id=client_id,
