@@ -59,6 +59,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"comments", "dms", "metrics", "links", "delete", "webhooks"}),
         oauth="oauth2",
         account_kinds=("page",),
+        inbox_actions=per_kind(comment=(INBOX_LIKE, INBOX_HIDE, INBOX_DELETE)),
     ),
     "instagram": NetworkFacts(
         key="instagram",
@@ -76,6 +77,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"comments", "metrics", "webhooks", "requires_media"}),
         oauth="oauth2",
         account_kinds=("instagram_business",),
+        inbox_actions=per_kind(comment=(INBOX_HIDE, INBOX_DELETE)),
     ),
     "linkedin": NetworkFacts(
         key="linkedin",

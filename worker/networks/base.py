@@ -149,6 +149,11 @@ class Connector(ABC):
         """The error for an inbox action the network does not offer on this kind of item."""
         return NotImplementedError(f"{self.facts.name} does not support {action} {kind} items")
 
+    def check_kind(self, action: str, kind: str, *offered: str) -> None:
+        """Refuse (NotImplementedError), before any call, an action on a kind it is not offered on."""
+        if kind not in offered:
+            raise self.unsupported(action, kind)
+
     @abstractmethod
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:
         """Account metrics (followers, ...) and per-post metrics, in Cadenza's vocabulary."""
