@@ -103,6 +103,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"mentions", "dms", "metrics", "links", "delete"}),
         oauth="oauth2_pkce",
         account_kinds=("profile",),
+        inbox_actions=per_kind(mention=(INBOX_LIKE, INBOX_HIDE)),
     ),
     "mastodon": NetworkFacts(
         key="mastodon",
