@@ -119,6 +119,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"mentions", "dms", "metrics", "links", "delete", "idempotency"}),
         oauth="mastodon_app",
         account_kinds=("profile",),
+        inbox_actions=per_kind(mention=(INBOX_LIKE,), dm=(INBOX_LIKE,)),
     ),
     "bluesky": NetworkFacts(
         key="bluesky",
