@@ -132,6 +132,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"mentions", "metrics", "links", "delete", "idempotency"}),
         oauth="app_password",
         account_kinds=("profile",),
+        inbox_actions=per_kind(mention=(INBOX_LIKE,), comment=(INBOX_LIKE,)),
     ),
 }
 
