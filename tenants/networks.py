@@ -90,6 +90,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"comments", "metrics", "links", "delete"}),
         oauth="oauth2",
         account_kinds=("member", "organization"),
+        inbox_actions=per_kind(comment=(INBOX_LIKE, INBOX_DELETE)),
     ),
     "x": NetworkFacts(
         key="x",
