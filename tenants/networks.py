@@ -13,6 +13,12 @@ _EMOJI = regex.compile(r"\p{Extended_Pictographic}")
 # twitter-text v3: code points in these ranges weigh 1, all others 2; URLs always count 23.
 _X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 X_URL_LENGTH = 23
+INBOX_LIKE, INBOX_HIDE, INBOX_DELETE = "inbox_like", "inbox_hide", "inbox_delete"
+
+
+def per_kind(**kinds: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """(inbox kind, action) pairs, written as kind=(actions...)."""
+    return frozenset((kind, action) for kind, actions in kinds.items() for action in actions)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class NetworkFacts:
     capabilities: frozenset[str] = field(default_factory=frozenset)
     oauth: str = "oauth2"  # "oauth2", "oauth2_pkce", "mastodon_app", "app_password"
     account_kinds: tuple[str, ...] = ()
+    # What a community manager can do to an inbox item of each kind ("comment", "mention", "dm").
+    inbox_actions: frozenset[tuple[str, str]] = frozenset()
 
 
 NETWORKS: dict[str, NetworkFacts] = {
@@ -51,6 +59,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"comments", "dms", "metrics", "links", "delete", "webhooks"}),
         oauth="oauth2",
         account_kinds=("page",),
+        inbox_actions=per_kind(comment=(INBOX_LIKE, INBOX_HIDE, INBOX_DELETE)),
     ),
     "instagram": NetworkFacts(
         key="instagram",
@@ -68,6 +77,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"comments", "metrics", "webhooks", "requires_media"}),
         oauth="oauth2",
         account_kinds=("instagram_business",),
+        inbox_actions=per_kind(comment=(INBOX_HIDE, INBOX_DELETE)),
     ),
     "linkedin": NetworkFacts(
         key="linkedin",
@@ -80,6 +90,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"comments", "metrics", "links", "delete"}),
         oauth="oauth2",
         account_kinds=("member", "organization"),
+        inbox_actions=per_kind(comment=(INBOX_LIKE, INBOX_DELETE)),
     ),
     "x": NetworkFacts(
         key="x",
@@ -93,6 +104,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"mentions", "dms", "metrics", "links", "delete"}),
         oauth="oauth2_pkce",
         account_kinds=("profile",),
+        inbox_actions=per_kind(mention=(INBOX_LIKE, INBOX_HIDE)),
     ),
     "mastodon": NetworkFacts(
         key="mastodon",
@@ -108,6 +120,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"mentions", "dms", "metrics", "links", "delete", "idempotency"}),
         oauth="mastodon_app",
         account_kinds=("profile",),
+        inbox_actions=per_kind(mention=(INBOX_LIKE,), dm=(INBOX_LIKE,)),
     ),
     "bluesky": NetworkFacts(
         key="bluesky",
@@ -120,6 +133,7 @@ NETWORKS: dict[str, NetworkFacts] = {
         capabilities=frozenset({"mentions", "metrics", "links", "delete", "idempotency"}),
         oauth="app_password",
         account_kinds=("profile",),
+        inbox_actions=per_kind(mention=(INBOX_LIKE,), comment=(INBOX_LIKE,)),
     ),
 }
 
@@ -145,6 +159,14 @@ def deletes_posts(network: str) -> bool:
     """True when Cadenza can delete a published post on this network (Instagram's API cannot)."""
     spec = NETWORKS.get(network)
     return spec is not None and "delete" in spec.capabilities
+
+
+def inbox_actions(network: str, kind: str) -> frozenset[str]:
+    """The actions (INBOX_LIKE, INBOX_HIDE, INBOX_DELETE) Cadenza offers on this network's `kind` items."""
+    spec = NETWORKS.get(network)
+    if spec is None:
+        return frozenset()
+    return frozenset(action for item_kind, action in spec.inbox_actions if item_kind == kind)
 
 
 def _x_weight(grapheme: str) -> int:

@@ -501,3 +501,7 @@ def _add_direct(state, host, account, rng) -> None:
             },
         }
     )
+
+
+# Views kept in modules of their own register on `bp` when imported; they use this module's helpers.
+from sandbox.networks import mastodon_favourites  # noqa: E402, F401

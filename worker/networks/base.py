@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import ClassVar, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -12,7 +14,7 @@ from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tenants.networks import NetworkFacts, facts
-from worker.networks.errors import ConnectorError, RetryLater, UnknownOutcome
+from worker.networks.errors import ConnectorError, MissingPermission, Rejected, RetryLater, UnknownOutcome
 from worker.networks.types import (
     AccountCredentials,
     AppCredentials,
@@ -26,6 +28,8 @@ from worker.networks.types import (
 )
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -37,6 +41,20 @@ def pkce_pair() -> tuple[str, str]:
 def utcnow() -> datetime:
     """Now, in UTC."""
     return datetime.now(UTC)
+
+
+def inbox_action(method: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a like/hide/delete: a permission the grant lacks refuses that one action (Rejected)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except MissingPermission as exc:
+            # Reconnecting would fix it, but the account still publishes: it must not be marked broken.
+            raise Rejected(exc.reason, detail=exc.detail) from exc
+
+    return wrapper
 
 
 class Connector(ABC):
@@ -117,6 +135,27 @@ class Connector(ABC):
     ) -> PublishedPost:
         """Answer an inbox item (comment reply, mention reply, DM)."""
 
+    def like_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        """Like an inbox item as the account; liking it again changes nothing."""
+        raise self.unsupported("liking", kind)
+
+    def hide_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str, hidden: bool) -> None:
+        """Hide an inbox item from the public (hidden=False shows it again); repeating it changes nothing."""
+        raise self.unsupported("hiding", kind)
+
+    def delete_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        """Delete someone else's comment on the account's own post; one already gone returns quietly."""
+        raise self.unsupported("deleting", kind)
+
+    def unsupported(self, action: str, kind: str) -> NotImplementedError:
+        """The error for an inbox action the network does not offer on this kind of item."""
+        return NotImplementedError(f"{self.facts.name} does not support {action} {kind} items")
+
+    def check_kind(self, action: str, kind: str, *offered: str) -> None:
+        """Refuse (NotImplementedError), before any call, an action on a kind it is not offered on."""
+        if kind not in offered:
+            raise self.unsupported(action, kind)
+
     @abstractmethod
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:
         """Account metrics (followers, ...) and per-post metrics, in Cadenza's vocabulary."""
@@ -176,8 +215,6 @@ class Connector(ABC):
 
     def unclassified(self, response: httpx.Response) -> ConnectorError:
         """Last resort for an error the subclass did not recognise: a rejection with the raw message kept."""
-        from worker.networks.errors import Rejected
-
         return Rejected(
             f"{self.facts.name} refused the request (HTTP {response.status_code}).",
             detail=response.text[:500],

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tenants.networks import URL_RE, utf8_byte_span
-from worker.networks.base import Connector, parse_retry_at, utcnow
+from worker.networks.base import Connector, inbox_action, parse_retry_at, utcnow
 from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import (
     AccountCredentials,
@@ -29,6 +29,7 @@ from worker.networks.types import (
 )
 
 POST = "app.bsky.feed.post"
+LIKE = "app.bsky.feed.like"
 PAGE_SIZE = 50
 GET_POSTS_BATCH = 25
 POST_METRICS = (
@@ -312,29 +313,37 @@ class BlueskyConnector(Connector):
         return response.json()["blob"]
 
     def _create_post(self, creds: AccountCredentials, rkey: str, record: dict) -> PublishedPost:
-        payload = {"repo": creds.extra["did"], "collection": POST, "rkey": rkey, "record": record}
-        try:
-            body = self._call("POST", creds, "com.atproto.repo.createRecord", json=payload).json()
-        except (_RecordExists, _ServerTrouble):
-            # The key is taken when an earlier attempt of this very post went through; some PDS
-            # versions answer that with a 500 instead of an error name, so look before giving up.
-            found = self._get_post(creds, rkey)
-            if found is None:
-                raise
-            return found
-        return PublishedPost(remote_id=body["uri"], url=_web_url(body["uri"]))
+        uri = self._create_once(creds, POST, rkey, record)
+        return PublishedPost(remote_id=uri, url=_web_url(uri))
 
     def _get_post(self, creds: AccountCredentials, rkey: str) -> PublishedPost | None:
+        uri = self._record_uri(creds, POST, rkey)
+        return PublishedPost(remote_id=uri, url=_web_url(uri)) if uri else None
+
+    def _create_once(self, creds: AccountCredentials, collection: str, rkey: str, record: dict) -> str:
+        """createRecord under our own record key: the record's URI, also when an earlier attempt made it."""
+        payload = {"repo": creds.extra["did"], "collection": collection, "rkey": rkey, "record": record}
+        try:
+            return self._call("POST", creds, "com.atproto.repo.createRecord", json=payload).json()["uri"]
+        except (_RecordExists, _ServerTrouble):
+            # The key is taken when an earlier attempt of this very record went through; some PDS
+            # versions answer that with a 500 instead of an error name, so look before giving up.
+            uri = self._record_uri(creds, collection, rkey)
+            if uri is None:
+                raise
+            return uri
+
+    def _record_uri(self, creds: AccountCredentials, collection: str, rkey: str) -> str | None:
         try:
             body = self._call(
                 "GET",
                 creds,
                 "com.atproto.repo.getRecord",
-                params={"repo": creds.extra["did"], "collection": POST, "rkey": rkey},
+                params={"repo": creds.extra["did"], "collection": collection, "rkey": rkey},
             ).json()
         except _RecordNotFound:
             return None
-        return PublishedPost(remote_id=body["uri"], url=_web_url(body["uri"]))
+        return str(body["uri"])
 
     # --- community and metrics ----------------------------------------------------------------
     def read_inbox(self, creds: AccountCredentials, *, kind: str, cursor: str | None = None) -> InboxPage:
@@ -366,6 +375,25 @@ class BlueskyConnector(Connector):
         record = self._post_record(creds, text)
         record["reply"] = {"root": root, "parent": parent}
         return self._create_post(creds, record_key(idempotency_key), record)
+
+    # Bluesky has no hiding or deleting of other people's posts: each post lives in its author's repo.
+    @inbox_action
+    def like_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("liking", kind, "mention", "comment")
+        posts = self._call("GET", creds, "app.bsky.feed.getPosts", params={"uris": [item_remote_id]}).json()
+        if not posts.get("posts"):
+            raise PostGone("The Bluesky post to like no longer exists.", detail=item_remote_id)
+        post = posts["posts"][0]
+        if (post.get("viewer") or {}).get("like"):
+            return  # liked already, by Cadenza or by hand in the app
+        record = {
+            "$type": LIKE,
+            "subject": {"uri": post["uri"], "cid": post["cid"]},
+            "createdAt": utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+        # A like is a record like any other: our own key, derived from the post, makes a repeat (or a
+        # retry after a lost answer, before the AppView shows viewer.like) find the first like.
+        self._create_once(creds, LIKE, record_key(f"like {post['uri']}"), record)
 
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:
         profile = self._call(

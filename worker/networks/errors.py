@@ -36,6 +36,10 @@ class ReconnectNeeded(ConnectorError):
     kind = "reconnect_needed"
 
 
+class MissingPermission(ReconnectNeeded):
+    """The token works but lacks a permission this call needs; reconnecting with it granted fixes it."""
+
+
 class Rejected(ConnectorError):
     """The network refused this content (too long, duplicate, bad media); retrying as is will not help."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from worker.networks.base import utcnow
+from worker.networks.base import inbox_action, utcnow
 from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.meta_graph import GraphObjectMissing, MetaGraphConnector, graph_time
 from worker.networks.types import (
@@ -92,10 +92,7 @@ class FacebookConnector(MetaGraphConnector):
         return None
 
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
-        try:
-            self.graph("DELETE", remote_id, token=creds.access_token)
-        except GraphObjectMissing:
-            return  # already gone: what deleting wanted
+        self.delete_object(creds.access_token, remote_id)
 
     def _upload_photo(self, creds: AccountCredentials, item: MediaItem) -> str:
         """An unpublished page photo, to attach to the feed post (several photos make one post)."""
@@ -201,6 +198,24 @@ class FacebookConnector(MetaGraphConnector):
                 ):
                     return str(message["id"])
         return None
+
+    # --- moderation (comments only: Messenger has no like, hide or delete) -------------------------
+    @inbox_action
+    def like_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("liking", kind, "comment")
+        # The page likes a comment once however often it asks: Graph keeps one like per liker.
+        self.graph("POST", f"{item_remote_id}/likes", token=creds.access_token)
+
+    @inbox_action
+    def hide_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str, hidden: bool) -> None:
+        self.check_kind("hiding", kind, "comment")
+        flag = "true" if hidden else "false"
+        self.graph("POST", item_remote_id, token=creds.access_token, data={"is_hidden": flag})
+
+    @inbox_action
+    def delete_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("deleting", kind, "comment")
+        self.delete_object(creds.access_token, item_remote_id)
 
     # --- metrics --------------------------------------------------------------------------------
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from datetime import timedelta
 from typing import ClassVar
 
-from worker.networks.base import utcnow
+from worker.networks.base import inbox_action, utcnow
 from worker.networks.errors import ConnectorError, Rejected, RetryLater
 from worker.networks.meta_graph import GraphObjectMissing, MetaGraphConnector, graph_time
 from worker.networks.types import (
@@ -281,6 +281,18 @@ class InstagramConnector(MetaGraphConnector):
             "POST", f"{item_remote_id}/replies", token=creds.access_token, data={"message": text}
         )
         return PublishedPost(remote_id=str(body["id"]))
+
+    # --- moderation (Instagram's API cannot like comments) ---------------------------------------
+    @inbox_action
+    def hide_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str, hidden: bool) -> None:
+        self.check_kind("hiding", kind, "comment")
+        flag = "true" if hidden else "false"
+        self.graph("POST", item_remote_id, token=creds.access_token, data={"hide": flag})
+
+    @inbox_action
+    def delete_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("deleting", kind, "comment")
+        self.delete_object(creds.access_token, item_remote_id)
 
     # --- metrics --------------------------------------------------------------------------------
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:

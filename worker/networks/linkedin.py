@@ -9,8 +9,15 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from worker.networks.base import Connector, utcnow
-from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.base import Connector, inbox_action, utcnow
+from worker.networks.errors import (
+    ConnectorError,
+    MissingPermission,
+    PostGone,
+    ReconnectNeeded,
+    Rejected,
+    RetryLater,
+)
 from worker.networks.types import (
     AccountCredentials,
     DiscoveredAccount,
@@ -36,7 +43,7 @@ _URL = re.compile(r"https?://[^\s|{}\[\]()<>\\]+")
 _HASHTAG = re.compile(r"#\w+")
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 _START = re.compile(r"[?&]start=(\d+)")
-_COMMENT_URN = re.compile(r"urn:li:comment:\((urn:li:(?:share|ugcPost|activity):\d+),\d+\)")
+_COMMENT_URN = re.compile(r"urn:li:comment:\((urn:li:(?:share|ugcPost|activity):\d+),(\d+)\)")
 _DUPLICATE_OF = re.compile(r"duplicate of (urn:li:(?:share|ugcPost):\d+)")
 _STATISTICS = {
     "impressionCount": "impressions",
@@ -56,6 +63,10 @@ def little_text(text: str) -> str:
         position = match.end()
     parts.append(_RESERVED.sub(r"\\\1", text[position:]))
     return "".join(parts)
+
+
+class _Conflict(Rejected):
+    """LinkedIn has this already (409), such as the actor's reaction to an entity."""
 
 
 def is_organization(urn: str) -> bool:
@@ -360,6 +371,49 @@ class LinkedInConnector(Connector):
         comment = response.json()
         return PublishedPost(remote_id=comment.get("$URN") or comment["commentUrn"])
 
+    # LinkedIn has no hiding of comments; likes are reactions of type LIKE, one per actor and entity.
+    @inbox_action
+    def like_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("liking", kind, "comment")
+        if self._reaction_exists(creds, item_remote_id):
+            return  # liked (or otherwise reacted to) already
+        try:
+            self.request(
+                "POST",
+                f"{self.api}/rest/reactions",
+                params={"actor": creds.remote_id},
+                json={"root": item_remote_id, "reactionType": "LIKE"},
+                headers=self._rest(creds.access_token),
+            )
+        except _Conflict:
+            return  # another attempt's reaction got there first
+
+    @inbox_action
+    def delete_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("deleting", kind, "comment")
+        comment = _COMMENT_URN.fullmatch(item_remote_id)
+        if comment is None:
+            raise Rejected("This is not a LinkedIn comment Cadenza can delete.", detail=item_remote_id)
+        post, comment_id = comment.groups()
+        try:
+            self.request(
+                "DELETE",
+                f"{self.api}/rest/socialActions/{quote(post, safe='')}/comments/{comment_id}",
+                # Without the actor LinkedIn acts as the member, who may not delete others' comments.
+                params={"actor": creds.remote_id},
+                headers=self._rest(creds.access_token),
+            )
+        except PostGone:
+            return  # already gone: what deleting wanted
+
+    def _reaction_exists(self, creds: AccountCredentials, entity: str) -> bool:
+        key = f"(actor:{quote(creds.remote_id, safe='')},entity:{quote(entity, safe='')})"
+        try:
+            self.request("GET", f"{self.api}/rest/reactions/{key}", headers=self._rest(creds.access_token))
+        except PostGone:
+            return False
+        return True
+
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:
         # Members get no follower or post analytics from LinkedIn without closed permissions.
         if not is_organization(creds.remote_id):
@@ -475,6 +529,8 @@ class LinkedInConnector(Connector):
             return _content_refused(codes, message, detail)
         if status == 404:
             return PostGone("LinkedIn does not know this post any more (deleted?).", detail=detail)
+        if status == 409:
+            return _Conflict("LinkedIn already has this.", detail=detail)
         if status >= 500:
             return RetryLater(
                 "LinkedIn is having trouble; Cadenza will try again.",
@@ -505,14 +561,14 @@ def _token_refused(service_code: object, detail: str) -> ReconnectNeeded:
     )
 
 
-def _permission_refused(message: str, detail: str) -> ReconnectNeeded:
+def _permission_refused(message: str, detail: str) -> ConnectorError:
     if "/author" in message or "/actor" in message or "/owner" in message:
         return ReconnectNeeded(
             "The LinkedIn member who connected this page is no longer one of its administrators: "
             "reconnect it with an administrator's account.",
             detail=detail,
         )
-    return ReconnectNeeded(
+    return MissingPermission(
         "The LinkedIn connection lacks a permission Cadenza needs (such as posting as the organization): "
         "reconnect it and allow every permission.",
         detail=detail,

@@ -7,8 +7,15 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from worker.networks.base import Connector, parse_retry_at, utcnow
-from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.base import Connector, inbox_action, parse_retry_at, utcnow
+from worker.networks.errors import (
+    ConnectorError,
+    MissingPermission,
+    PostGone,
+    ReconnectNeeded,
+    Rejected,
+    RetryLater,
+)
 from worker.networks.types import (
     AccountCredentials,
     AppCredentials,
@@ -217,6 +224,18 @@ class MastodonConnector(Connector):
         body = response.json()
         return PublishedPost(remote_id=str(body["id"]), url=body.get("url"))
 
+    # Mastodon lets an account favourite what it sees, mentions and direct messages alike; hiding and
+    # deleting other people's statuses is for moderators of their instance only.
+    @inbox_action
+    def like_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("liking", kind, "mention", "dm")
+        # A status favourited already answers as it is: favouriting again changes nothing.
+        self.request(
+            "POST",
+            f"{self.base}/api/v1/statuses/{item_remote_id}/favourite",
+            headers=self._auth(creds.access_token),
+        )
+
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:
         me = self.request(
             "GET", f"{self.base}/api/v1/accounts/verify_credentials", headers=self._auth(creds.access_token)
@@ -274,8 +293,9 @@ class MastodonConnector(Connector):
                 "Mastodon no longer accepts Cadenza's access: reconnect the account.", detail=message
             )
         if status == 403:
-            return ReconnectNeeded(
-                "The account did not grant Cadenza permission to post: reconnect it and allow posting.",
+            return MissingPermission(
+                "The Mastodon account did not grant Cadenza permission to write (post, favourite): "
+                "reconnect it and allow writing.",
                 detail=message,
             )
         if status == 429:

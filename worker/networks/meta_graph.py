@@ -15,6 +15,7 @@ import httpx
 from worker.networks.base import WRITE_METHODS, Connector, utcnow
 from worker.networks.errors import (
     ConnectorError,
+    MissingPermission,
     PostGone,
     ReconnectNeeded,
     Rejected,
@@ -182,6 +183,13 @@ class MetaGraphConnector(Connector):
                 return InboxPage(items=tuple(items), cursor=next_cursor)
         return InboxPage(items=(), cursor=None)
 
+    def delete_object(self, token: str, object_id: str) -> None:
+        """DELETE a post or comment; one already gone is what deleting wanted."""
+        try:
+            self.graph("DELETE", object_id, token=token)
+        except GraphObjectMissing:
+            return
+
     def existing_reply(self, token: str, path: str, *, own_id: str, text_field: str, text: str) -> str | None:
         """Our reply with this text under an item, if a lost answer already made it (Graph has no keys)."""
         body = self.graph("GET", path, token=token, params={"fields": f"id,{text_field},from", "limit": 100})
@@ -237,7 +245,7 @@ class MetaGraphConnector(Connector):
                 detail=detail,
             )
         if code in PERMISSION_CODES:
-            return ReconnectNeeded(
+            return MissingPermission(
                 f"Cadenza lacks a {self.brand} permission for this ({error.get('message', '')}). Reconnect "
                 "the account and keep every permission ticked.",
                 detail=detail,

@@ -11,8 +11,15 @@ from typing import Any
 import httpx
 
 from tenants.networks import x_weighted_length
-from worker.networks.base import Connector, parse_retry_at, utcnow
-from worker.networks.errors import ConnectorError, PostGone, ReconnectNeeded, Rejected, RetryLater
+from worker.networks.base import Connector, inbox_action, parse_retry_at, utcnow
+from worker.networks.errors import (
+    ConnectorError,
+    MissingPermission,
+    PostGone,
+    ReconnectNeeded,
+    Rejected,
+    RetryLater,
+)
 from worker.networks.types import (
     AccountCredentials,
     DiscoveredAccount,
@@ -52,6 +59,8 @@ class XConnector(Connector):
         "dm.read",
         "dm.write",
         "media.write",
+        "like.write",
+        "tweet.moderate.write",
     )
     # How far back a lost tweet is looked for; X's own duplicate check covers about a day.
     lookback = timedelta(hours=24)
@@ -374,6 +383,28 @@ class XConnector(Connector):
         )
         return PublishedPost(remote_id=str(response.json()["data"]["dm_event_id"]))
 
+    # X offers no like, hide or delete for DMs, and the account may delete only its own posts.
+    @inbox_action
+    def like_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str) -> None:
+        self.check_kind("liking", kind, "mention")
+        # X keeps one like per user and post: liking again answers liked=true and changes nothing.
+        self.request(
+            "POST",
+            f"{self.api}/2/users/{creds.remote_id}/likes",
+            json={"tweet_id": item_remote_id},
+            headers=self._auth(creds.access_token),
+        )
+
+    @inbox_action
+    def hide_item(self, creds: AccountCredentials, *, item_remote_id: str, kind: str, hidden: bool) -> None:
+        self.check_kind("hiding", kind, "mention")
+        self.request(
+            "PUT",
+            f"{self.api}/2/tweets/{item_remote_id}/hidden",
+            json={"hidden": hidden},
+            headers=self._auth(creds.access_token),
+        )
+
     def read_metrics(self, creds: AccountCredentials, *, post_remote_ids: list[str]) -> list[MetricSample]:
         me = self._me(creds.access_token, fields="public_metrics")
         samples = [MetricSample(name="followers", value=int(me["public_metrics"]["followers_count"]))]
@@ -515,9 +546,14 @@ def _forbidden(response: httpx.Response, body: dict[str, Any], detail: str) -> C
     if "deleted or not visible" in detail:
         return Rejected("The post to answer was deleted or is not visible to this account.", detail=detail)
     if detail.strip() in ("", "Forbidden"):  # a plain Forbidden is X's answer to a missing scope
-        return ReconnectNeeded(
+        return MissingPermission(
             f"The X account did not grant Cadenza permission for {_what(response.request)}: reconnect it and "
             "allow every permission.",
+            detail=detail,
+        )
+    if response.request.url.path.endswith("/hidden"):
+        return Rejected(
+            "X lets an account hide only replies in conversations it started, and never its own posts.",
             detail=detail,
         )
     return Rejected(f"X refused: {detail}", detail=detail)
@@ -529,6 +565,10 @@ def _what(request: httpx.Request) -> str:
         return "uploading images"
     if "/dm_" in path:
         return "direct messages"
+    if path.endswith("/likes"):
+        return "liking posts"
+    if path.endswith("/hidden"):
+        return "hiding replies"
     if "/tweets" in path and request.method in ("POST", "DELETE"):
         return "posting"
     return "reading the account"

@@ -9,6 +9,7 @@ from flask import jsonify, request
 from sandbox.networks.bluesky.blueprint import bp
 from sandbox.networks.bluesky.errors import _invalid
 from sandbox.networks.bluesky.identity import _access, _did_of
+from sandbox.networks.bluesky.likes import _viewer
 from sandbox.networks.bluesky.state import _state
 
 
@@ -34,7 +35,7 @@ def _post_view(stored: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/pds/xrpc/app.bsky.feed.getPosts")
 def get_posts():
-    _session, error = _access(write=False)
+    session, error = _access(write=False)
     if error:
         return error
     uris = request.args.getlist("uris")
@@ -42,7 +43,11 @@ def get_posts():
         return _invalid("Error: uris must not have more than 25 elements")
     records = _state()["records"]
     # Deleted or unknown posts are simply left out, as the AppView does.
-    posts = [_post_view(records[u]) for u in uris if u in records and not records[u]["deleted"]]
+    posts = [
+        {**_post_view(records[u]), "viewer": _viewer(_state(), session["did"], u)}
+        for u in uris
+        if u in records and not records[u]["deleted"]
+    ]
     return jsonify({"posts": posts})
 
 

@@ -14,6 +14,7 @@ from sandbox.networks.bluesky.blobs import _blob_problem
 from sandbox.networks.bluesky.blueprint import bp
 from sandbox.networks.bluesky.errors import _error, _invalid
 from sandbox.networks.bluesky.identity import _access, _did_of, _fault_response
+from sandbox.networks.bluesky.likes import LIKE, _count_like, _like_problem
 from sandbox.networks.bluesky.limits import POINTS, WRITE_POLICIES, _spend
 from sandbox.networks.bluesky.repo import _commit, _new_tid, _store_record
 from sandbox.networks.bluesky.state import POST, _state
@@ -141,6 +142,12 @@ def create_record():
         problem = _post_problem(did, record)
         if problem:
             return _error(400, problem[0], f"Invalid {POST} record: {problem[1]}")
+    elif collection == LIKE:
+        if not _TID.match(rkey):
+            return _invalid(f"Invalid record key for {LIKE}: must be a TID")
+        problem = _like_problem(record)
+        if problem:
+            return _invalid(f"Invalid {LIKE} record: {problem}")
     uri = f"at://{did}/{collection}/{rkey}"
     existing = _state()["records"].get(uri)
     if existing and not existing["deleted"]:
@@ -149,6 +156,8 @@ def create_record():
     if not allowed:
         return _error(429, "RateLimitExceeded", "Rate Limit Exceeded", headers)
     stored = _store_record(_state(), did, collection, rkey, record)
+    if collection == LIKE:
+        _count_like(_state(), stored, +1)
     if collection == POST:
         STORE.record_published(
             network="bluesky",
@@ -200,6 +209,8 @@ def delete_record():
         if stored["collection"] == POST:
             _state()["accounts"][did]["posts"] -= 1
             STORE.record_deleted(network="bluesky", remote_id=uri)
+        elif stored["collection"] == LIKE:
+            _count_like(_state(), stored, -1)
     response = jsonify({"commit": _commit()})
     response.headers.update(headers)
     return response

@@ -13,6 +13,7 @@ from sandbox.networks.linkedin import (  # noqa: F401
     oauth,
     organizations,
     posts,
+    reactions,
 )
 from sandbox.networks.linkedin.audience import simulate
 from sandbox.networks.linkedin.blueprint import NETWORKS, bp

@@ -87,4 +87,9 @@ def _forbidden(why: str, resource: str, field: str = "author") -> Response:
             code="ACCESS_DENIED",
             service=100,
         )
+    return _denied_here(resource)
+
+
+def _denied_here(resource: str) -> Response:
+    """A 403 for an action the member's rights do not cover on this very object."""
     return _denied(f"{resource}.{request.headers.get('LinkedIn-Version', 'NO_VERSION')}")

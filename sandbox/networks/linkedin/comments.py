@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 
 from sandbox import faults
-from sandbox.networks.linkedin.access import _authenticated, _forbidden, _may_act_as
+from sandbox.networks.linkedin.access import _authenticated, _denied_here, _forbidden, _may_act_as
 from sandbox.networks.linkedin.blueprint import bp
 from sandbox.networks.linkedin.errors import _error, _input_error
 from sandbox.networks.linkedin.paging import _paged
@@ -46,6 +46,7 @@ def _add_comment(
 
 def _comment_json(comment: dict[str, Any]) -> dict[str, Any]:
     replies = sum(1 for c in _state()["comments"] if c["parent"] == comment["urn"])
+    likes = sum(1 for _actor, entity in _state()["reactions"] if entity == comment["urn"])
     stamp = {"actor": comment["actor"], "time": comment["created"]}
     body = {
         "$URN": comment["urn"],
@@ -56,7 +57,7 @@ def _comment_json(comment: dict[str, Any]) -> dict[str, Any]:
         "message": {"text": comment["text"], "attributes": []},
         "created": stamp,
         "lastModified": stamp,
-        "likesSummary": {"totalLikes": 0, "aggregatedTotalLikes": 0, "likedByCurrentUser": False},
+        "likesSummary": {"totalLikes": likes, "aggregatedTotalLikes": likes, "likedByCurrentUser": False},
         "commentsSummary": {"totalFirstLevelComments": replies, "aggregatedTotalComments": replies},
     }
     if comment["parent"]:
@@ -118,3 +119,30 @@ def create_comment(urn: str):
     response.status_code = 201
     response.headers["x-restli-id"] = comment["urn"]
     return response
+
+
+@bp.delete("/api/rest/socialActions/<urn>/comments/<comment_id>")
+def delete_comment(urn: str, comment_id: str):
+    """The comment's author, or the author of the post it is on, deletes it (and its replies)."""
+    post, _parent = _commented(urn)
+    actor = request.args.get("actor", "")
+    record, error = _authenticated(actor or (post["author"] if post else None))
+    if error:
+        return error
+    comment = next(
+        (c for c in _state()["comments"] if post and c["id"] == comment_id and c["object"] == post["id"]),
+        None,
+    )
+    if comment is None:
+        return _error(404, f"Not Found: {comment_id}", code="NOT_FOUND")
+    actor = actor or record["urn"]  # without an actor LinkedIn acts as the member
+    why = _may_act_as(record, actor, write=True)
+    if why:
+        return _forbidden(why, "partnerApiSocialActions.DELETE", field="actor")
+    if actor not in (comment["actor"], post["author"]):
+        return _denied_here("partnerApiSocialActions.DELETE")
+    gone = {comment["urn"]} | {c["urn"] for c in _state()["comments"] if c["parent"] == comment["urn"]}
+    _state()["comments"] = [c for c in _state()["comments"] if c["urn"] not in gone]
+    for removed in gone:
+        STORE.record_deleted(network="linkedin", remote_id=removed)
+    return Response(status=204)

@@ -28,6 +28,7 @@ def seed(state: dict[str, Any]) -> None:
         images={},
         uploads={},
         comments=[],
+        reactions={},
         organizations={oid: dict(org) for oid, org in ORGANIZATIONS.items()},
     )
 

@@ -21,6 +21,13 @@ from sandbox.networks.meta.errors import (
 )
 from sandbox.networks.meta.instagram import _media_publish, _post_container, _post_ig_reply
 from sandbox.networks.meta.messenger import _post_message
+from sandbox.networks.meta.moderation import (
+    _delete_comment,
+    _delete_ig_comment,
+    _hide_comment,
+    _hide_ig_comment,
+    _like_comment,
+)
 from sandbox.networks.meta.nodes import BODIES, LISTS, _edge_body, _render
 from sandbox.networks.meta.oauth import _debug_token, _token_endpoint, _token_problem
 from sandbox.networks.meta.pages import _delete_post, _post_comment, _post_feed, _post_photo
@@ -138,4 +145,9 @@ WRITES = {
     ("ig_user", "media", "POST"): _post_container,
     ("ig_user", "media_publish", "POST"): _media_publish,
     ("ig_comment", "replies", "POST"): _post_ig_reply,
+    ("comment", "likes", "POST"): _like_comment,
+    ("comment", None, "POST"): _hide_comment,
+    ("comment", None, "DELETE"): _delete_comment,
+    ("ig_comment", None, "POST"): _hide_ig_comment,
+    ("ig_comment", None, "DELETE"): _delete_ig_comment,
 }

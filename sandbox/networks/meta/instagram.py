@@ -62,7 +62,7 @@ def _plain_ig_comment(call: Call, obj: dict) -> dict:
         "username": obj["from"]["username"],
         "from": obj["from"],
         "like_count": 0,
-        "hidden": False,
+        "hidden": obj.get("hidden", False),
         "media": {"id": obj["media_id"]},
         "parent_id": obj["parent_id"],
     }

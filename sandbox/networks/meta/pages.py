@@ -93,6 +93,8 @@ def _plain_comment(call: Call, obj: dict) -> dict:
         "created_time": _fb_time(obj["created_time"]),
         "from": obj["from"],
         "like_count": obj.get("likes", 0),
+        "user_likes": obj["page_id"] in obj.get("liked_by", ()),
+        "is_hidden": obj.get("hidden", False),
         "parent": {"id": parent["id"], "message": parent.get("message")}
         if parent.get("type") == "comment"
         else None,

@@ -29,6 +29,8 @@ ENDPOINTS: dict[str, tuple[int, tuple[str, ...]]] = {
     "dm_read": (300, (*READ, "dm.read")),
     "dm_create": (200, (*READ, "dm.read", "dm.write")),
     "media": (500, ("media.write",)),
+    "likes_create": (50, (*READ, "like.write")),
+    "tweets_hide": (50, (*READ, "tweet.moderate.write")),
 }
 TWEETS_PER_DAY = 100  # per user, with x-user-limit-24hour-* headers on POST /2/tweets
 

@@ -353,3 +353,73 @@ def test_record_key_is_a_stable_tid_from_the_past():
     assert key == record_key("target-1") != record_key("target-2")
     assert TID.match(key)
     assert all(TID.match(record_key(str(n))) for n in range(200))
+
+
+def _fan_posts(connector, creds, sandbox) -> list:
+    connector.publish(creds, PublishRequest(text="Nuovo menu", idempotency_key="p"))
+    sandbox.tick(steps=20, network="bluesky")
+    return list(connector.read_inbox(creds, kind="mention").items)
+
+
+def _likes(sandbox, account) -> list[dict]:
+    return [p for p in sandbox.published("bluesky", account.remote_id) if p["kind"] == "like"]
+
+
+def test_a_like_is_one_like_record_however_often_and_whoever_made_it(net_settings, sandbox):
+    connector, account, creds = _connect(net_settings)
+    first, second, *_ = _fan_posts(connector, creds, sandbox)
+    connector.like_item(creds, item_remote_id=first.remote_id, kind=first.kind)
+    connector.like_item(creds, item_remote_id=first.remote_id, kind=first.kind)
+    (like,) = _likes(sandbox, account)
+    assert like["extra"]["subject"] == first.remote_id and like["remote_id"].startswith(
+        f"at://{account.remote_id}/app.bsky.feed.like/"
+    )
+    assert TID.match(like["remote_id"].rsplit("/", 1)[-1])
+    samples = connector.read_metrics(creds, post_remote_ids=[first.remote_id])
+    assert {s.name: s.value for s in samples if s.post_remote_id}["likes"] == 1
+    by_hand = httpx.post(  # liked in the Bluesky app, under a key Cadenza did not choose
+        f"{creds.extra['pds_url']}/xrpc/com.atproto.repo.createRecord",
+        headers={"Authorization": f"Bearer {creds.access_token}"},
+        json={
+            "repo": account.remote_id,
+            "collection": "app.bsky.feed.like",
+            "record": {
+                "$type": "app.bsky.feed.like",
+                "subject": _record_ref(sandbox, second.remote_id),
+                "createdAt": "2026-01-01T10:00:00.000Z",
+            },
+        },
+    )
+    assert by_hand.status_code == 200
+    connector.like_item(creds, item_remote_id=second.remote_id, kind=second.kind)
+    assert [like["remote_id"] for like in _likes(sandbox, account)][1:] == [by_hand.json()["uri"]]
+
+
+def _record_ref(sandbox, uri: str) -> dict:
+    return {"uri": uri, "cid": sandbox.state("bluesky")["records"][uri]["cid"]}
+
+
+def test_a_like_whose_answer_was_lost_is_not_made_twice(net_settings, sandbox):
+    connector, account, creds = _connect(net_settings)
+    first, *_ = _fan_posts(connector, creds, sandbox)
+    sandbox.fault("bluesky", "response_lost")
+    with pytest.raises(UnknownOutcome):
+        connector.like_item(creds, item_remote_id=first.remote_id, kind=first.kind)
+    connector.like_item(creds, item_remote_id=first.remote_id, kind=first.kind)
+    assert [like["extra"]["subject"] for like in _likes(sandbox, account)] == [first.remote_id]
+
+
+def test_only_likes_exist_on_bluesky_and_a_deleted_post_cannot_be_liked(net_settings, sandbox):
+    connector, account, creds = _connect(net_settings)
+    for act in (
+        lambda: connector.hide_item(creds, item_remote_id="at://x", kind="comment", hidden=True),
+        lambda: connector.delete_item(creds, item_remote_id="at://x", kind="comment"),
+        lambda: connector.like_item(creds, item_remote_id="at://x", kind="dm"),
+    ):
+        with pytest.raises(NotImplementedError):
+            act()
+    own = connector.publish(creds, PublishRequest(text="Da cancellare", idempotency_key="d"))
+    connector.delete_post(creds, own.remote_id)
+    with pytest.raises(Rejected):
+        connector.like_item(creds, item_remote_id=own.remote_id, kind="mention")
+    assert _likes(sandbox, account) == []

@@ -274,3 +274,76 @@ def test_the_lookup_after_a_lost_response_reads_past_the_first_page_of_posts(net
     assert found is not None
     first = [p for p in sandbox.published("facebook", TRATTORIA) if p["remote_id"] == found.remote_id]
     assert len(first) == 1 and len(sandbox.published("facebook", TRATTORIA)) == 31
+
+
+def _fan_comments(connector, creds, sandbox) -> list:
+    connector.publish(creds, PublishRequest(text="Commentate!", idempotency_key="fans"))
+    sandbox.tick(steps=10, network="facebook")
+    return list(connector.read_inbox(creds, kind="comment").items)
+
+
+def _comment(sandbox, creds, comment_id: str) -> dict:
+    fields = "id,like_count,user_likes,is_hidden"
+    return _graph_get(sandbox, comment_id, creds.access_token, fields=fields).json()
+
+
+def test_the_page_likes_a_comment_once_however_often_it_asks(net_settings, sandbox):
+    connector, _account, creds, *_ = _connect(net_settings)
+    first, *_ = _fan_comments(connector, creds, sandbox)
+    connector.like_item(creds, item_remote_id=first.remote_id, kind="comment")
+    connector.like_item(creds, item_remote_id=first.remote_id, kind="comment")
+    comment = _comment(sandbox, creds, first.remote_id)
+    assert (comment["like_count"], comment["user_likes"]) == (1, True)
+    likes = [p for p in sandbox.published("facebook", TRATTORIA) if p["kind"] == "like"]
+    assert [p["remote_id"] for p in likes] == [first.remote_id]
+
+
+def test_a_hidden_comment_stays_listed_to_the_page_and_can_be_shown_again(net_settings, sandbox):
+    connector, _account, creds, *_ = _connect(net_settings)
+    first, *_ = _fan_comments(connector, creds, sandbox)
+    for _ in range(2):  # hiding what is hidden already is no error
+        connector.hide_item(creds, item_remote_id=first.remote_id, kind="comment", hidden=True)
+    listed = connector.read_inbox(creds, kind="comment").items
+    assert first.remote_id in {i.remote_id for i in listed}
+    assert _comment(sandbox, creds, first.remote_id)["is_hidden"] is True
+    connector.hide_item(creds, item_remote_id=first.remote_id, kind="comment", hidden=False)
+    assert _comment(sandbox, creds, first.remote_id)["is_hidden"] is False
+
+
+def test_a_deleted_comment_is_gone_and_deleting_it_again_is_quiet(net_settings, sandbox):
+    connector, _account, creds, *_ = _connect(net_settings)
+    first, second, *_ = _fan_comments(connector, creds, sandbox)
+    connector.like_item(creds, item_remote_id=first.remote_id, kind="comment")
+    connector.delete_item(creds, item_remote_id=first.remote_id, kind="comment")
+    connector.delete_item(creds, item_remote_id=first.remote_id, kind="comment")
+    left = {i.remote_id for i in connector.read_inbox(creds, kind="comment").items}
+    assert first.remote_id not in left and second.remote_id in left
+    assert _graph_get(sandbox, first.remote_id, creds.access_token).json()["error"]["code"] == 100
+    assert [p["kind"] for p in sandbox.published("facebook", TRATTORIA)] == ["post"]  # the like went too
+
+
+def test_messages_cannot_be_liked_hidden_or_deleted(net_settings, sandbox):
+    connector, _account, creds, *_ = _connect(net_settings)
+    item = {"item_remote_id": "m_1", "kind": "dm"}
+    for act in (
+        lambda: connector.like_item(creds, **item),
+        lambda: connector.hide_item(creds, hidden=True, **item),
+        lambda: connector.delete_item(creds, **item),
+    ):
+        with pytest.raises(NotImplementedError):
+            act()
+
+
+def test_moderating_without_the_engagement_permission_is_refused_not_a_reconnect(net_settings, sandbox):
+    connector, _account, creds, *_ = _connect(net_settings)
+    first, *_ = _fan_comments(connector, creds, sandbox)
+    connector, _account, creds, *_ = _connect(
+        net_settings, granted=_grant(without=("pages_manage_engagement",))
+    )
+    with pytest.raises(Rejected) as refused:
+        connector.hide_item(creds, item_remote_id=first.remote_id, kind="comment", hidden=True)
+    assert "pages_manage_engagement" in refused.value.reason
+    assert _comment(sandbox, creds, first.remote_id)["is_hidden"] is False
+    sandbox.fault("facebook", "revoked")
+    with pytest.raises(ReconnectNeeded):
+        connector.delete_item(creds, item_remote_id=first.remote_id, kind="comment")

@@ -246,3 +246,55 @@ def test_the_caption_lookup_reads_past_the_first_page_of_media(net_settings, san
     found = connector.find_published(creds, request)
     assert found is not None
     assert len(sandbox.published("instagram")) == 27  # found, so never sent twice
+
+
+def _fan_comment(connector, creds, sandbox):
+    sandbox.tick(steps=10, network="instagram")
+    return connector.read_inbox(creds, kind="comment").items[0]
+
+
+def _hidden(sandbox, creds, comment_id: str) -> bool:
+    return _graph(sandbox, "GET", comment_id, creds.access_token, fields="id,hidden").json()["hidden"]
+
+
+def test_a_hidden_comment_stays_listed_and_can_be_shown_again(net_settings, sandbox):
+    connector, _account, creds, _ = _connect(net_settings)
+    comment = _fan_comment(connector, creds, sandbox)
+    for _ in range(2):  # hiding what is hidden already is no error
+        connector.hide_item(creds, item_remote_id=comment.remote_id, kind="comment", hidden=True)
+    assert _hidden(sandbox, creds, comment.remote_id) is True
+    listed = _graph(sandbox, "GET", f"{comment.post_remote_id}/comments", creds.access_token, fields="id")
+    assert comment.remote_id in {c["id"] for c in listed.json()["data"]}
+    connector.hide_item(creds, item_remote_id=comment.remote_id, kind="comment", hidden=False)
+    assert _hidden(sandbox, creds, comment.remote_id) is False
+
+
+def test_deleting_a_comment_takes_its_replies_and_a_second_delete_is_quiet(net_settings, sandbox):
+    connector, _account, creds, _ = _connect(net_settings)
+    comment = _fan_comment(connector, creds, sandbox)
+    reply = connector.reply(
+        creds, item_remote_id=comment.remote_id, kind="comment", text="Grazie!", idempotency_key="r"
+    )
+    connector.delete_item(creds, item_remote_id=comment.remote_id, kind="comment")
+    connector.delete_item(creds, item_remote_id=comment.remote_id, kind="comment")
+    assert comment.remote_id not in {i.remote_id for i in connector.read_inbox(creds, kind="comment").items}
+    gone = _graph(sandbox, "GET", comment.remote_id, creds.access_token).json()["error"]
+    assert (gone["code"], gone["error_subcode"]) == (100, 33)
+    assert sandbox.published("instagram") == []
+    assert [p["remote_id"] for p in sandbox.published("instagram", deleted=True)] == [reply.remote_id]
+
+
+def test_comments_cannot_be_liked_and_moderating_needs_the_comments_permission(net_settings, sandbox):
+    connector, _account, creds, _ = _connect(net_settings)
+    comment = _fan_comment(connector, creds, sandbox)
+    with pytest.raises(NotImplementedError):
+        connector.like_item(creds, item_remote_id=comment.remote_id, kind="comment")
+    with pytest.raises(NotImplementedError):
+        connector.delete_item(creds, item_remote_id=comment.remote_id, kind="dm")
+    connector, _account, creds, _ = _connect(
+        net_settings, granted=_grant(without=("instagram_manage_comments",))
+    )
+    with pytest.raises(Rejected) as refused:
+        connector.delete_item(creds, item_remote_id=comment.remote_id, kind="comment")
+    assert "permission" in refused.value.reason
+    assert _graph(sandbox, "GET", comment.remote_id, creds.access_token).json()["id"] == comment.remote_id

@@ -337,3 +337,63 @@ def test_revoke_at_disconnect(net_settings, sandbox):
     connector.revoke(creds)
     with pytest.raises(ReconnectNeeded):
         connector.refresh(creds)
+
+
+def _page_comments(settings, sandbox, **options):
+    connector, creds = _as(settings, **options)
+    post = connector.publish(creds, PublishRequest(text="Commentate!", idempotency_key="fans"))
+    sandbox.tick(steps=10, network="linkedin")
+    return connector, creds, post, list(connector.read_inbox(creds, kind="comment").items)
+
+
+def _listed(sandbox, creds, post_urn: str) -> dict[str, dict]:
+    response = httpx.get(
+        f"{sandbox.url}/linkedin/api/rest/socialActions/{post_urn}/comments",
+        params={"count": 100},
+        headers={
+            "Authorization": f"Bearer {creds.access_token}",
+            "LinkedIn-Version": API_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        },
+    )
+    return {c["commentUrn"]: c for c in response.json()["elements"]}
+
+
+def test_the_page_likes_a_comment_once_however_often_it_asks(net_settings, sandbox):
+    connector, creds, post, (first, *_) = _page_comments(net_settings, sandbox)
+    connector.like_item(creds, item_remote_id=first.remote_id, kind="comment")
+    connector.like_item(creds, item_remote_id=first.remote_id, kind="comment")
+    likes = [p for p in sandbox.published("linkedin", creds.remote_id) if p["kind"] == "like"]
+    assert [p["remote_id"] for p in likes] == [first.remote_id]
+    assert _listed(sandbox, creds, post.remote_id)[first.remote_id]["likesSummary"]["totalLikes"] == 1
+
+
+def test_the_page_deletes_a_comment_with_its_replies_and_a_second_delete_is_quiet(net_settings, sandbox):
+    connector, creds, post, (first, second, *_) = _page_comments(net_settings, sandbox)
+    reply = connector.reply(
+        creds, item_remote_id=first.remote_id, kind="comment", text="Grazie!", idempotency_key="r"
+    )
+    connector.delete_item(creds, item_remote_id=first.remote_id, kind="comment")
+    connector.delete_item(creds, item_remote_id=first.remote_id, kind="comment")
+    left = {i.remote_id for i in connector.read_inbox(creds, kind="comment").items}
+    assert first.remote_id not in left and second.remote_id in left
+    assert [p["kind"] for p in sandbox.published("linkedin", creds.remote_id)] == ["post"]
+    assert reply.remote_id in {p["remote_id"] for p in sandbox.published("linkedin", deleted=True)}
+
+
+def test_comments_cannot_be_hidden_and_moderating_needs_the_page_permission(net_settings, sandbox):
+    connector, creds, post, (first, *_) = _page_comments(net_settings, sandbox)
+    for act in (
+        lambda: connector.hide_item(creds, item_remote_id=first.remote_id, kind="comment", hidden=True),
+        lambda: connector.like_item(creds, item_remote_id=first.remote_id, kind="dm"),
+        lambda: connector.delete_item(creds, item_remote_id=first.remote_id, kind="mention"),
+    ):
+        with pytest.raises(NotImplementedError):
+            act()
+    granted = [s for s in ALL_SCOPES if s != "w_organization_social"]
+    connector, creds = _as(net_settings, granted=granted)
+    for act in (connector.like_item, connector.delete_item):
+        with pytest.raises(Rejected) as refused:
+            act(creds, item_remote_id=first.remote_id, kind="comment")
+        assert "lacks a permission" in refused.value.reason
+    assert first.remote_id in _listed(sandbox, creds, post.remote_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from tests.sandbox_control import authorize
@@ -159,3 +160,46 @@ def test_revoke_at_disconnect(net_settings, sandbox):
     connector.revoke(creds)
     with pytest.raises(ReconnectNeeded):
         connector.refresh(creds)
+
+
+def _received(sandbox, creds, status_id: str) -> dict:
+    """A fan's status as the account sees it in its notifications (mentions) or conversations (DMs)."""
+    base = f"{sandbox.url}/mastodon/social.example/api/v1"
+    headers = {"Authorization": f"Bearer {creds.access_token}"}
+    mentions = [n["status"] for n in httpx.get(f"{base}/notifications", headers=headers).json()]
+    direct = [c["last_status"] for c in httpx.get(f"{base}/conversations", headers=headers).json()]
+    return next(s for s in mentions + direct if s["id"] == status_id)
+
+
+def test_mentions_and_direct_messages_are_favourited_once(net_settings, sandbox):
+    connector, account, creds, _ = _connect(net_settings)
+    sandbox.tick(steps=30, network="mastodon")
+    mention = connector.read_inbox(creds, kind="mention").items[0]
+    dm = connector.read_inbox(creds, kind="dm").items[0]
+    for _ in range(2):
+        connector.like_item(creds, item_remote_id=mention.remote_id, kind="mention")
+    connector.like_item(creds, item_remote_id=dm.remote_id, kind="dm")
+    likes = [p for p in sandbox.published("mastodon", account.extra["account_id"]) if p["kind"] == "like"]
+    assert [p["remote_id"] for p in likes] == [mention.remote_id, dm.remote_id]
+    seen = _received(sandbox, creds, mention.remote_id)
+    assert (seen["favourited"], seen["favourites_count"]) == (True, 1)
+    with pytest.raises(Rejected):  # a status the instance does not know (deleted, or never seen)
+        connector.like_item(creds, item_remote_id="999999999", kind="mention")
+
+
+def test_others_statuses_cannot_be_hidden_or_deleted_and_favouriting_needs_write(net_settings, sandbox):
+    connector, _account, creds, _ = _connect(net_settings)
+    for act in (
+        lambda: connector.hide_item(creds, item_remote_id="1", kind="mention", hidden=True),
+        lambda: connector.delete_item(creds, item_remote_id="1", kind="mention"),
+        lambda: connector.like_item(creds, item_remote_id="1", kind="comment"),
+    ):
+        with pytest.raises(NotImplementedError):
+            act()
+    connector, _account, creds, _ = _connect(net_settings, granted=["read"])
+    sandbox.tick(steps=10, network="mastodon")
+    mention = connector.read_inbox(creds, kind="mention").items[0]
+    with pytest.raises(Rejected) as refused:
+        connector.like_item(creds, item_remote_id=mention.remote_id, kind="mention")
+    assert "permission to write" in refused.value.reason
+    assert "favourited" not in _received(sandbox, creds, mention.remote_id)

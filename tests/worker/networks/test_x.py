@@ -380,3 +380,63 @@ def test_revoke_at_disconnect(net_settings, sandbox):
         connector.refresh(creds)
     with pytest.raises(ReconnectNeeded):
         connector.read_inbox(creds, kind="mention")
+
+
+def _fan_mentions(connector, creds, sandbox):
+    """Mentions of the brand: some reply in its own conversation, some start one of their own."""
+    connector.publish(creds, PublishRequest(text="Nuovo menu", idempotency_key="p"))
+    sandbox.tick(steps=20, network="x")
+    mentions = connector.read_inbox(creds, kind="mention").items
+    replies = [m for m in mentions if m.post_remote_id]
+    standalone = [m for m in mentions if not m.post_remote_id]
+    assert replies and standalone
+    return replies, standalone
+
+
+def test_a_mention_is_liked_once_however_often_the_account_asks(net_settings, sandbox):
+    connector, account, creds, _tokens = _connect(net_settings)
+    (mention, *_), _ = _fan_mentions(connector, creds, sandbox)
+    connector.like_item(creds, item_remote_id=mention.remote_id, kind="mention")
+    connector.like_item(creds, item_remote_id=mention.remote_id, kind="mention")
+    likes = [p for p in sandbox.published("x", account.remote_id) if p["kind"] == "like"]
+    assert [p["remote_id"] for p in likes] == [mention.remote_id]
+    samples = connector.read_metrics(creds, post_remote_ids=[mention.remote_id])
+    assert {s.name: s.value for s in samples if s.post_remote_id}["likes"] == 1
+
+
+def test_replies_in_the_accounts_own_conversations_hide_and_show_again(net_settings, sandbox):
+    connector, _account, creds, _tokens = _connect(net_settings)
+    (reply, *_), (elsewhere, *_) = _fan_mentions(connector, creds, sandbox)
+    for _ in range(2):  # hiding what is hidden already is no error
+        connector.hide_item(creds, item_remote_id=reply.remote_id, kind="mention", hidden=True)
+    assert sandbox.state("x")["tweets"][reply.remote_id]["hidden"] is True
+    connector.hide_item(creds, item_remote_id=reply.remote_id, kind="mention", hidden=False)
+    assert sandbox.state("x")["tweets"][reply.remote_id]["hidden"] is False
+    with pytest.raises(Rejected) as not_ours:
+        connector.hide_item(creds, item_remote_id=elsewhere.remote_id, kind="mention", hidden=True)
+    assert "conversations it started" in not_ours.value.reason
+    assert "hidden" not in sandbox.state("x")["tweets"][elsewhere.remote_id]
+
+
+def test_no_deletes_of_others_posts_and_no_actions_on_dms(net_settings, sandbox):
+    connector, _account, creds, _tokens = _connect(net_settings)
+    for act in (
+        lambda: connector.delete_item(creds, item_remote_id="1", kind="mention"),
+        lambda: connector.like_item(creds, item_remote_id="1", kind="dm"),
+        lambda: connector.hide_item(creds, item_remote_id="1", kind="dm", hidden=True),
+    ):
+        with pytest.raises(NotImplementedError):
+            act()
+
+
+def test_liking_or_hiding_without_the_scope_is_refused_not_a_reconnect(net_settings, sandbox):
+    connector, account, creds, _tokens = _connect(net_settings)
+    (reply, *_), _ = _fan_mentions(connector, creds, sandbox)
+    granted = [s for s in XConnector.scopes if s not in ("like.write", "tweet.moderate.write")]
+    connector, account, creds, _tokens = _connect(net_settings, granted=granted)
+    with pytest.raises(Rejected) as like:
+        connector.like_item(creds, item_remote_id=reply.remote_id, kind="mention")
+    with pytest.raises(Rejected) as hide:
+        connector.hide_item(creds, item_remote_id=reply.remote_id, kind="mention", hidden=True)
+    assert "liking posts" in like.value.reason and "hiding replies" in hide.value.reason
+    assert not [p for p in sandbox.published("x") if p["kind"] == "like"]
