@@ -39,8 +39,12 @@ def world(session):
     agency = AgencyFactory()
     client = ClientFactory(agency_id=agency.id, slug="mario", name="Da Mario")
     other = ClientFactory(agency_id=agency.id, slug="luigi", name="Da Luigi")
-    account = SocialAccountFactory(agency_id=agency.id, client_id=client.id, network="facebook", handle="Da Mario")
-    other_account = SocialAccountFactory(agency_id=agency.id, client_id=other.id, network="x", handle="@luigi")
+    account = SocialAccountFactory(
+        agency_id=agency.id, client_id=client.id, network="facebook", handle="Da Mario"
+    )
+    other_account = SocialAccountFactory(
+        agency_id=agency.id, client_id=other.id, network="x", handle="@luigi"
+    )
     people = {role: member(agency, role) for role in ("owner", "editor", "analyst")}
     people["limited"] = member(agency, "editor", limited_to=[other])
     people |= {role: member(agency, role, client=client) for role in ("approver", "viewer")}
@@ -146,9 +150,9 @@ def test_triage_assign_note_mention_tag_and_status(app, world, session):
     session.expire_all()
     item = session.get(InboxItem, item.id)
     assert item.assignee_id == editor.id and item.status == "closed" and item.closed_at
-    assert session.scalars(select(InboxNote).where(InboxNote.item_id == item.id)).one().mentioned_user_ids == [
-        editor.id
-    ]
+    assert session.scalars(
+        select(InboxNote).where(InboxNote.item_id == item.id)
+    ).one().mentioned_user_ids == [editor.id]
     kinds = set(session.scalars(select(Notification.kind).where(Notification.user_id == editor.id)))
     assert {"inbox.assigned", "inbox.mentioned"} <= kinds
     # The approver is not on the team: assigning to them is refused.
@@ -169,7 +173,9 @@ def test_bulk_close_and_assign(app, world, session):
     _agency, _client, _account, people = world
     ids = [i.id for i in session.scalars(select(InboxItem).where(InboxItem.network == "facebook")).all()[:5]]
     web = _web(app, people["owner"])
-    web.post("/c/mario/inbox/bulk", data={"item_ids": ids, "status": "closed", "assignee_id": people["editor"].id})
+    web.post(
+        "/c/mario/inbox/bulk", data={"item_ids": ids, "status": "closed", "assignee_id": people["editor"].id}
+    )
     session.expire_all()
     changed = [session.get(InboxItem, i) for i in ids]
     assert all(i.status == "closed" and i.assignee_id == people["editor"].id for i in changed)

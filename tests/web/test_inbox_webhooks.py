@@ -25,7 +25,9 @@ def _sign(body: bytes, secret: str = SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _comment_delivery(comment_id: str = "111_222", text: str = "Quando aprite?", at: float | None = None) -> bytes:
+def _comment_delivery(
+    comment_id: str = "111_222", text: str = "Quando aprite?", at: float | None = None
+) -> bytes:
     at = int(at or time.time())
     payload = {
         "object": "page",
@@ -58,7 +60,9 @@ def _comment_delivery(comment_id: str = "111_222", text: str = "Quando aprite?",
 def page(session):
     agency = AgencyFactory()
     client = ClientFactory(agency_id=agency.id)
-    account = SocialAccountFactory(agency_id=agency.id, client_id=client.id, network="facebook", remote_id="5550001")
+    account = SocialAccountFactory(
+        agency_id=agency.id, client_id=client.id, network="facebook", remote_id="5550001"
+    )
     session.commit()
     return account
 
@@ -112,6 +116,8 @@ def test_a_webhook_and_a_poll_of_the_same_comment_make_one_item(client, page, se
     body = _comment_delivery("111_555")
     _post(client, body, _sign(body))
     polled = parse_delivery(json.loads(_comment_delivery("111_555")))
-    ingest_webhook_items(session=session, items=[(w.network, w.account_remote_id, incoming(w.item)) for w in polled])
+    ingest_webhook_items(
+        session=session, items=[(w.network, w.account_remote_id, incoming(w.item)) for w in polled]
+    )
     session.commit()
     assert _count(session) == 1

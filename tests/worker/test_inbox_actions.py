@@ -189,5 +189,7 @@ def test_a_rejected_reply_is_kept_failed_and_told_to_its_author(demo, sandbox, s
     failed = session.get(InboxAction, action.id)
     assert failed.status == "failed" and failed.error_message
     assert session.scalars(
-        select(Notification).where(Notification.user_id == author.id, Notification.kind == "inbox.reply_failed")
+        select(Notification).where(
+            Notification.user_id == author.id, Notification.kind == "inbox.reply_failed"
+        )
     ).first()

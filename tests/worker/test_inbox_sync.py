@@ -36,7 +36,9 @@ def _due_again(session) -> None:
     session.commit()
 
 
-def test_every_network_fills_the_inbox_once_and_a_second_read_adds_nothing(demo, sandbox, session, worker_env):
+def test_every_network_fills_the_inbox_once_and_a_second_read_adds_nothing(
+    demo, sandbox, session, worker_env
+):
     client, accounts = demo
     sandbox.tick(steps=30)
     due = _sync_all(worker_env)
