@@ -30,7 +30,7 @@ class DueSync:
 def ensure_states(*, session: Session, now: datetime | None = None) -> int:
     """Create the missing sync rows of connected accounts (due at once); returns how many were added."""
     now = now or utcnow()
-    existing = set(session.execute(select(InboxSyncState.account_id, InboxSyncState.kind)).tuples())
+    existing = {(a, k) for a, k in session.execute(select(InboxSyncState.account_id, InboxSyncState.kind))}
     added = 0
     accounts = session.execute(
         select(
@@ -145,11 +145,12 @@ def sync_overview(
     *, session: Session, agency_id: int, client_id: int
 ) -> list[tuple[SocialAccount, InboxSyncState]]:
     """Each account's sync rows, for the inbox's status line."""
-    return list(
-        session.execute(
+    return [
+        (account, state)
+        for account, state in session.execute(
             select(SocialAccount, InboxSyncState)
             .join(InboxSyncState, InboxSyncState.account_id == SocialAccount.id)
             .where(InboxSyncState.agency_id == agency_id, InboxSyncState.client_id == client_id)
             .order_by(SocialAccount.network, SocialAccount.handle, InboxSyncState.kind)
-        ).tuples()
-    )
+        )
+    ]

@@ -52,7 +52,9 @@ def world(session):
     ingest(
         session=session,
         account=account,
-        items=[incoming(100, text=SCRIPT, author_name="<b>Bad</b> Fan", remote_id="evil")],
+        items=[
+            incoming(100, text=SCRIPT, author_name="<b>Bad</b> Fan", remote_id="evil", created_at=utcnow())
+        ],
     )
     ingest(session=session, account=other_account, items=[incoming(200, kind="mention", text="Luigi's")])
     session.commit()

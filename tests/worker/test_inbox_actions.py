@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tenants.inbox import actions
 from tenants.models import InboxAction, InboxItem, Notification, User, utcnow
+from tests.worker.test_inbox_sync import publish_linkedin_post
 from tests.workers import drain
 from worker.jobs.inbox_actions import enqueue_due_actions, perform_inbox_action
 from worker.jobs.inbox_sync import enqueue_due_syncs
@@ -43,7 +44,9 @@ def _replies(sandbox, network: str, text: str) -> list[dict]:
 
 @pytest.mark.parametrize("network", ["facebook", "instagram", "x", "mastodon", "bluesky", "linkedin"])
 def test_a_reply_reaches_the_network_once_even_when_asked_twice(network, demo, sandbox, session, worker_env):
-    client, _accounts = demo
+    client, accounts = demo
+    if network == "linkedin":
+        publish_linkedin_post(worker_env, session, accounts["linkedin"])
     sandbox.tick(steps=30)
     _sync(worker_env)
     item = _item(session, network)
@@ -70,7 +73,9 @@ def test_a_reply_reaches_the_network_once_even_when_asked_twice(network, demo, s
     )
     session.commit()
     assert again.id == first.id
-    assert perform_inbox_action(first.id) == "sent"
+    outcome = perform_inbox_action(first.id)
+    session.expire_all()
+    assert outcome == "sent", (item.kind, item.remote_id, session.get(InboxAction, first.id).error_message)
     assert perform_inbox_action(first.id) == "skipped"
     session.expire_all()
     done = session.get(InboxAction, first.id)
@@ -110,7 +115,8 @@ def test_a_lost_answer_is_retried_without_a_second_reply(network, demo, sandbox,
 
 
 def test_linkedin_lost_answer_waits_for_a_person(demo, sandbox, session, worker_env):
-    client, _accounts = demo
+    client, accounts = demo
+    publish_linkedin_post(worker_env, session, accounts["linkedin"])
     sandbox.tick(steps=30)
     _sync(worker_env)
     item = _item(session, "linkedin")

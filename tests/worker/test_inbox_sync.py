@@ -7,11 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tenants.crypto import TokenCipher
 from tenants.inbox import sync_state
 from tenants.models import InboxItem, InboxSyncState, SocialAccount, utcnow
 from tenants.networks import inbox_kinds
 from tests.workers import drain
+from worker.accounts import connector_for_account, credentials_for
 from worker.jobs.inbox_sync import enqueue_due_syncs, sync_account_inbox
+from worker.networks.types import PublishRequest
 from worker.queues import redis_connection
 
 
@@ -36,19 +39,27 @@ def _due_again(session) -> None:
     session.commit()
 
 
+def publish_linkedin_post(settings, session, account) -> None:
+    """The sandbox's LinkedIn audience only comments on posts: give the demo organization one."""
+    cipher = TokenCipher.from_settings(settings)
+    connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
+    connector.publish(
+        credentials_for(cipher=cipher, account=account),
+        PublishRequest(text="Siamo aperti anche a pranzo!", idempotency_key="inbox-test-post"),
+    )
+
+
 def test_every_network_fills_the_inbox_once_and_a_second_read_adds_nothing(
     demo, sandbox, session, worker_env
 ):
     client, accounts = demo
+    publish_linkedin_post(worker_env, session, accounts["linkedin"])
     sandbox.tick(steps=30)
     due = _sync_all(worker_env)
     assert due == sum(len(inbox_kinds(a.network)) for a in accounts.values())
     first = _count(session, client_id=client.id)
-    by_network = dict(
-        session.execute(
-            select(InboxItem.network, func.count(InboxItem.id)).group_by(InboxItem.network)
-        ).tuples()
-    )
+    counts = session.execute(select(InboxItem.network, func.count(InboxItem.id)).group_by(InboxItem.network))
+    by_network = {network: count for network, count in counts}
     # Every network with an inbox has an audience in the sandbox.
     assert {n for n in accounts if inbox_kinds(n)} <= set(by_network), by_network
     remote_ids = session.scalars(select(InboxItem.remote_id)).all()
