@@ -17,7 +17,7 @@ BOOSTER_REACH = 2  # words after "molto"/"very" within which a sentiment word ta
 BEFORE_CONTRAST, AFTER_CONTRAST = 0.5, 1.5  # "buono ma caro": what follows "but" is what is meant
 EXCLAMATION, MAX_EXCLAMATIONS = 0.3, 4
 SHOUTING = 1.25  # the whole text in capitals
-POLITE_IN_QUESTION = 0.3  # "grazie" closing a question is manners, not praise
+MUTED_IN_QUESTION = 0.3  # what is left of "grazie" or "consigliate" in a question
 NORMALISER = 15.0  # score = total / sqrt(total² + NORMALISER), as VADER's compound
 THRESHOLD = 0.2  # |score| below this is neutral
 
@@ -48,7 +48,7 @@ def score_sentiment(text: str, language: str = "") -> Sentiment:
     words = vocabulary(language if language in LANGUAGES else "")
     entries, memo, entry_of, phrases = words.entries, words.memo, words.entry, words.phrases
     found = tokens(text)
-    total = polite = 0.0
+    total = muted = 0.0
     scale = 1.0
     negated_until = -1  # the last position a negation still turns ("non mi è piaciuto")
     boost, boost_until, boost_alone = 1.0, -1, 0.0  # a pending intensifier, its reach, its own weight
@@ -75,20 +75,20 @@ def score_sentiment(text: str, language: str = "") -> Sentiment:
                 value *= boost * scale
                 total += value
                 if entry_of(token)[3]:
-                    polite += value
+                    muted += value
                 last_at, last = at + matched - 1, value
                 negated_until, boost, boost_until, boost_alone = -1, 1.0, -1, 0.0
                 at += matched
                 continue
-        role, weight, negated, is_polite = entries.get(token) or memo.get(token) or entry_of(token)
+        role, weight, negated, is_muted = entries.get(token) or memo.get(token) or entry_of(token)
         if role == WORD:
             if at <= negated_until and "a" <= token[0] <= "z":  # emoji are never negated
                 weight = _turned(weight) if negated is None else negated
             if weight:
                 weight *= boost * scale
                 total += weight
-                if is_polite:
-                    polite += weight
+                if is_muted:
+                    muted += weight
                 last_at, last = at, weight
                 boost, boost_until, boost_alone = 1.0, -1, 0.0
         elif role == NEGATOR:
@@ -108,7 +108,7 @@ def score_sentiment(text: str, language: str = "") -> Sentiment:
         at += 1
     total += boost_alone * scale
     if question:
-        total -= polite * (1 - POLITE_IN_QUESTION)
+        total -= muted * (1 - MUTED_IN_QUESTION)
     if total:
         total += math.copysign(min(exclamations, MAX_EXCLAMATIONS) * EXCLAMATION, total)
         if text.isupper():

@@ -39,9 +39,11 @@ BOOSTERS = {
 ARTICLES = frozenset(["a", "an", "the", "any", "single", "one", "il", "lo", "la", "i", "gli", "le", "l'"])
 ARTICLES |= {"un", "uno", "una", "un'"}
 CONTRASTS = frozenset(["ma", "pero", "tuttavia", "but", "however"])
-POLITE = frozenset(["grazie", "ringrazio", "ringraziamo", "thanks", "thank", "thankyou", "thx", "ty"])
+# In a question these are manners ("A che ora aprite? Grazie") or a request ("Che crocchette consigliate?").
+MUTED_IN_QUESTIONS = frozenset(["grazie", "ringrazio", "ringraziamo", "thanks", "thank", "thankyou", "thx"])
+MUTED_IN_QUESTIONS |= {"ty", "consigliate", "consigli", "consigliereste", "recommend", "suggest"}
 
-# (role, weight, weight after a negation or None for the default turn, polite)
+# (role, weight, weight after a negation or None for the default turn, muted in questions)
 # For a booster the weight is its multiplier and the third field what it weighs on its own ("super!").
 Entry = tuple[int, float, float | None, bool]
 _UNLISTED: Entry = (NOTHING, 0.0, None, False)
@@ -56,7 +58,7 @@ class Vocabulary:
         lexicon = sentiment_lexicon(language)
         self.phrases = lexicon.phrases
         self.entries: dict[str, Entry] = {
-            word: (WORD, weight, lexicon.negated.get(word), word in POLITE)
+            word: (WORD, weight, lexicon.negated.get(word), word in MUTED_IN_QUESTIONS)
             for word, weight in lexicon.words.items()
         }
         for word, multiplier in BOOSTERS.items():
@@ -104,8 +106,8 @@ class Vocabulary:
 
 
 def _scaled(entry: Entry, factor: float) -> Entry:
-    role, weight, negated, polite = entry
-    return (role, weight * factor, negated, polite) if role == WORD else entry
+    role, weight, negated, muted = entry
+    return (role, weight * factor, negated, muted) if role == WORD else entry
 
 
 @cache

@@ -11,7 +11,7 @@ from tenants.inbox.sentiment import Sentiment, score_sentiment
 from tenants.inbox.text import fold, tokens
 from tests.tenants.inbox.helpers import labelled
 
-HELD_OUT = ("heldout_", "heldout2_", "heldout3_")
+HELD_OUT = ("heldout_", "heldout2_", "heldout3_", "heldout4_")
 
 
 @pytest.mark.parametrize(("label", "text"), labelled("sentiment_it"), ids=lambda value: value[:40])
@@ -92,9 +92,12 @@ def test_what_follows_but_weighs_more():
     assert score_sentiment("A bit pricey but absolutely delicious", "en").label == "positive"
 
 
-def test_thanks_closing_a_question_is_manners_not_praise():
+def test_thanks_or_asking_for_advice_in_a_question_is_not_praise():
     assert score_sentiment("Grazie!", "it").label == "positive"
     assert score_sentiment("Quando riaprite? Grazie!", "it").label == "neutral"
+    assert score_sentiment("Lo consigliate?", "it").label == "neutral"
+    assert score_sentiment("Consigliatissimo!", "it").label == "positive"
+    assert score_sentiment("Which one do you recommend?", "en").label == "neutral"
 
 
 def test_offensive_words_of_the_composer_checks_are_insults_alone_and_intensifiers_before_praise():
