@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +137,21 @@ def test_every_lexicon_entry_is_reachable_and_weighed_in_range(name):
 
 def test_lexicon_is_read_once():
     assert sentiment_lexicon("it") is sentiment_lexicon("it")
+
+
+def test_importing_reads_no_file_and_the_first_call_does():
+    # Run in a fresh interpreter: this one has long imported and loaded everything.
+    script = (
+        "import pathlib\n"
+        "reads = []\n"
+        "original = pathlib.Path.read_text\n"
+        "pathlib.Path.read_text = lambda self, *a, **k: reads.append(self.name) or original(self, *a, **k)\n"
+        "from tenants.inbox import language, priority, sentiment\n"
+        "assert reads == [], reads\n"
+        "sentiment.score_sentiment('ottimo', language.detect_language('ottimo'))\n"
+        "assert 'sentiment_it.txt' in reads, reads\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    subprocess.run(
+        [sys.executable, "-c", script], check=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)}
+    )
