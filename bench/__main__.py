@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import checks_quality, composer_latency, publish_burst, publish_chaos
+from bench import checks_quality, composer_latency, inbox_triage, publish_burst, publish_chaos
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     modules = {
         "checks_quality": checks_quality,
         "composer_latency": composer_latency,
+        "inbox_triage": inbox_triage,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,
     }

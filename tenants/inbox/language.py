@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 from tenants.inbox.lexicon import lexicon_words, word_list
 from tenants.inbox.text import is_word, tokens
@@ -18,6 +18,9 @@ _IT_ENDINGS = ("zione", "zioni", "mente", "ggio", "ggia", "ggi")
 _EN_ENDINGS = ("ing", "ed", "ly", "ness", "ful", "less", "tion", "ght", "ck", "ous")
 _EN_ONLY_LETTERS = frozenset("wkyjx")
 _RUNS_OF_THREE = re.compile(r"(.)\1{2,}")
+NO_VOTE = (0.0, 0.0, 0.0)
+MEMO_SIZE = 50_000  # unlisted tokens remembered (names and typos never end, so it is emptied when full)
+_MEMO: dict[str, tuple[float, float, float]] = {}
 
 
 @cache
@@ -38,13 +41,12 @@ def _known() -> dict[str, tuple[float, float, float]]:
     for word in english:
         votes[word] = (0.0, KNOWN_WORD, 0.0)
     for word in shared | (lexicon_it & lexicon_en):
-        votes[word] = (0.0, 0.0, 0.0)
+        votes[word] = NO_VOTE
     return votes
 
 
-@lru_cache(maxsize=65536)
-def _votes(word: str) -> tuple[float, float, float] | None:
-    """A word's votes: from the lists, else from its spelling (Italian words end in a vowel)."""
+def _spelled(word: str) -> tuple[float, float, float]:
+    """An unlisted token's votes, from its spelling (Italian words end in a vowel); none for emoji."""
     known = _known().get(word)
     if known is None and word.endswith("'"):
         # An accent typed as an apostrophe ("perche'"), unless it is an elision ("dell'") known as such.
@@ -55,28 +57,32 @@ def _votes(word: str) -> tuple[float, float, float] | None:
             known = _known().get(collapsed)
             if known is not None:
                 return known
-    if known is not None or len(word) < 4 or "'" in word:
+    if known is not None:
         return known
+    if len(word) < 4 or "'" in word or not is_word(word):
+        return NO_VOTE
     if not _EN_ONLY_LETTERS.isdisjoint(word) or "th" in word or "sh" in word or word.endswith(_EN_ENDINGS):
         return (0.0, ENDING, 0.0)
     if word.endswith(_IT_ENDINGS) or "zz" in word or "gli" in word or "cch" in word or word[-1] in "aio":
         return (ENDING, 0.0, 0.0)
     if word[-1] not in "aeiou":
         return (0.0, ENDING, 0.0)
-    return None
+    return NO_VOTE
 
 
 def detect_language(text: str) -> str:
     """ "it", "en", or "" when the text is too short, mixed, in another language or not words at all."""
+    known, memo = _known(), _MEMO
     italian = english = other = 0.0
     for token in tokens(text):
-        if not is_word(token):
-            continue
-        votes = _votes(token)
-        if votes is not None:
-            italian += votes[0]
-            english += votes[1]
-            other += votes[2]
+        votes = known.get(token) or memo.get(token)
+        if votes is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            votes = memo[token] = _spelled(token)
+        italian += votes[0]
+        english += votes[1]
+        other += votes[2]
     best, runner_up, language = (italian, english, "it") if italian > english else (english, italian, "en")
     if best < ENOUGH or best < MARGIN * runner_up or other >= best:
         return ""

@@ -12,8 +12,7 @@ _COMBINING_MARKS = re.compile(r"[\u0300-\u036f]")
 # token ("don't"); an Italian elision keeps its apostrophe on the left ("l'", "dell'"), as does an accent
 # typed as an apostrophe ("perche'"). Emoticons come before punctuation so ";)" is not split.
 _TOKEN = re.compile(
-    r"[a-z]+'(?:t|s|m|re|ve|ll|d)\b"
-    r"|[a-z]+'?"
+    r"[a-z]+(?:'(?:t|s|m|re|ve|ll|d)\b|')?"
     r"|#[a-z0-9_]+"
     r"|\d+"
     r"|[:;=]'?-?(?:[()\[\]/|*]+|[dp](?![a-z]))|<3+|</3"

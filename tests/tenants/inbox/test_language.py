@@ -9,7 +9,7 @@ from tests.tenants.inbox.helpers import labelled
 
 SENTIMENT_SETS = [
     f"{kind}sentiment_{language}"
-    for kind in ("", "heldout_", "heldout2_", "heldout3_")
+    for kind in ("", "heldout_", "heldout2_", "heldout3_", "heldout4_")
     for language in ("it", "en")
 ]
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +15,7 @@ from tenants.inbox.sentiment import Sentiment, score_sentiment
 from tenants.inbox.text import fold, tokens
 from tests.tenants.inbox.helpers import labelled
 
-HELD_OUT = ("heldout_", "heldout2_", "heldout3_")
+HELD_OUT = ("heldout_", "heldout2_", "heldout3_", "heldout4_")
 
 
 @pytest.mark.parametrize(("label", "text"), labelled("sentiment_it"), ids=lambda value: value[:40])
@@ -92,9 +96,12 @@ def test_what_follows_but_weighs_more():
     assert score_sentiment("A bit pricey but absolutely delicious", "en").label == "positive"
 
 
-def test_thanks_closing_a_question_is_manners_not_praise():
+def test_thanks_or_asking_for_advice_in_a_question_is_not_praise():
     assert score_sentiment("Grazie!", "it").label == "positive"
     assert score_sentiment("Quando riaprite? Grazie!", "it").label == "neutral"
+    assert score_sentiment("Lo consigliate?", "it").label == "neutral"
+    assert score_sentiment("Consigliatissimo!", "it").label == "positive"
+    assert score_sentiment("Which one do you recommend?", "en").label == "neutral"
 
 
 def test_offensive_words_of_the_composer_checks_are_insults_alone_and_intensifiers_before_praise():
@@ -130,3 +137,21 @@ def test_every_lexicon_entry_is_reachable_and_weighed_in_range(name):
 
 def test_lexicon_is_read_once():
     assert sentiment_lexicon("it") is sentiment_lexicon("it")
+
+
+def test_importing_reads_no_file_and_the_first_call_does():
+    # Run in a fresh interpreter: this one has long imported and loaded everything.
+    script = (
+        "import pathlib\n"
+        "reads = []\n"
+        "original = pathlib.Path.read_text\n"
+        "pathlib.Path.read_text = lambda self, *a, **k: reads.append(self.name) or original(self, *a, **k)\n"
+        "from tenants.inbox import language, priority, sentiment\n"
+        "assert reads == [], reads\n"
+        "sentiment.score_sentiment('ottimo', language.detect_language('ottimo'))\n"
+        "assert 'sentiment_it.txt' in reads, reads\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    subprocess.run(
+        [sys.executable, "-c", script], check=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)}
+    )
