@@ -16,6 +16,11 @@ from tenants.models import (
     ApiToken,
     AuditEntry,
     Client,
+    CrisisAlert,
+    InboxAction,
+    InboxItem,
+    InboxItemTag,
+    InboxNote,
     CsvImport,
     Invitation,
     MediaAsset,
@@ -67,6 +72,9 @@ PUBLIC_ENDPOINTS = {
     # The one-click approval link from the email: no login, it answers only to the token (GET never decides).
     "approvals.link",
     "approvals.link_media",
+    # The networks push here without a login; a delivery counts only with a valid signature of the app.
+    "webhooks.meta_verify",
+    "webhooks.meta_delivery",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 
@@ -164,6 +172,25 @@ def world(session) -> World:
         )
     )
     session.commit()
+    victim_item = InboxItem(
+        agency_id=agency.id,
+        client_id=victim.id,
+        account_id=victim_account.id,
+        network="mastodon",
+        kind="mention",
+        remote_id="victim-item",
+        thread_key="item:victim-item",
+        author_name="Victim Client Zeta fan",
+        text="Victim Client Zeta secret message",
+        created_at=owner.created_at,
+    )
+    session.add(victim_item)
+    session.flush()
+    victim_alert = CrisisAlert(
+        agency_id=agency.id, client_id=victim.id, window_negative=9, threshold=5.0, expected=1.0
+    )
+    session.add(victim_alert)
+    session.commit()
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -184,6 +211,8 @@ def world(session) -> World:
             "target_id": victim_post.targets[0].id,
             "media_id": victim_media.id,
             "import_id": victim_import.id,
+            "item_id": victim_item.id,
+            "alert_id": victim_alert.id,
         },
         members_by_role=by_role,
     )
@@ -290,6 +319,16 @@ def _snapshot(session, agency_id: int):
             .where(PostWatcher.agency_id == agency_id)
             .order_by(PostWatcher.id)
         ).all(),
+        # The inbox: nobody outside may answer, triage, tag or note a client's messages.
+        session.execute(
+            select(InboxItem.status, InboxItem.assignee_id, InboxItem.hidden, InboxItem.closed_at)
+            .where(InboxItem.agency_id == agency_id)
+            .order_by(InboxItem.id)
+        ).all(),
+        session.scalar(select(func.count(InboxAction.id)).where(InboxAction.agency_id == agency_id)),
+        session.scalar(select(func.count(InboxNote.id)).where(InboxNote.agency_id == agency_id)),
+        session.scalar(select(func.count(InboxItemTag.item_id)).where(InboxItemTag.agency_id == agency_id)),
+        session.scalars(select(CrisisAlert.acknowledged_at).where(CrisisAlert.agency_id == agency_id)).all(),
     )
 
 
