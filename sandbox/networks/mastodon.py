@@ -29,8 +29,9 @@ def seed(state: dict[str, Any]) -> None:
         tokens={},
         statuses={},
         media={},
-        notifications=[],
-        conversations=[],
+        # Per "<account id>@<host>" (an account's inbox is per instance), oldest first.
+        notifications={},
+        conversations={},
         idempotency={},
         accounts={},
         followers={},
@@ -392,13 +393,8 @@ def notifications(host: str):
     if error:
         return error
     types = request.args.getlist("types[]") or None
-    items = [
-        n
-        for n in _state()["notifications"]
-        if n["host"] == host
-        and n["account_id"] == record["account_id"]
-        and (types is None or n["type"] in types)
-    ]
+    inbox = _state()["notifications"].get(f"{record['account_id']}@{host}", [])
+    items = [n for n in inbox if types is None or n["type"] in types]
     return _page([n["json"] for n in items], host, "/api/v1/notifications")
 
 
@@ -407,11 +403,7 @@ def conversations(host: str):
     record, error = _authenticated(host)
     if error:
         return error
-    items = [
-        c["json"]
-        for c in _state()["conversations"]
-        if c["host"] == host and c["account_id"] == record["account_id"]
-    ]
+    items = [c["json"] for c in _state()["conversations"].get(f"{record['account_id']}@{host}", [])]
     return _page(items, host, "/api/v1/conversations")
 
 
@@ -458,10 +450,8 @@ def _add_mention(state, host, account, rng, statuses) -> None:
         "visibility": "public",
         "account": {"id": fan_id, "username": fan, "acct": f"{fan}@elsewhere.example", "display_name": name},
     }
-    state["notifications"].append(
+    state["notifications"].setdefault(f"{account['id']}@{host}", []).append(
         {
-            "host": host,
-            "account_id": account["id"],
             "type": "mention",
             "json": {
                 "id": str(STORE.next_id()),
@@ -489,10 +479,8 @@ def _add_direct(state, host, account, rng) -> None:
         "in_reply_to_id": None,
         "account": {"id": fan_id, "username": fan, "acct": f"{fan}@elsewhere.example", "display_name": name},
     }
-    state["conversations"].append(
+    state["conversations"].setdefault(f"{account['id']}@{host}", []).append(
         {
-            "host": host,
-            "account_id": account["id"],
             "json": {
                 "id": str(STORE.next_id()),
                 "unread": True,

@@ -24,7 +24,7 @@ def _post_of(urn: str) -> str:
 
 
 def _comment_count(state: dict[str, Any], post_urn: str) -> int:
-    return sum(1 for c in state["comments"] if c["object"] == post_urn)
+    return len(state["comments_on"].get(post_urn, ()))
 
 
 def _add_comment(
@@ -41,11 +41,15 @@ def _add_comment(
         "created": _millis(),
     }
     state["comments"].append(comment)
+    state["comment_urns"][comment["urn"]] = comment
+    state["comments_on"].setdefault(post_urn, []).append(comment)
+    if parent:
+        state["reply_counts"][parent] = state["reply_counts"].get(parent, 0) + 1
     return comment
 
 
 def _comment_json(comment: dict[str, Any]) -> dict[str, Any]:
-    replies = sum(1 for c in _state()["comments"] if c["parent"] == comment["urn"])
+    replies = _state()["reply_counts"].get(comment["urn"], 0)
     stamp = {"actor": comment["actor"], "time": comment["created"]}
     body = {
         "$URN": comment["urn"],
@@ -71,7 +75,7 @@ def _commented(urn: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, None
     if urn == post["id"]:
         return post, None
-    known = any(c["urn"] == urn for c in _state()["comments"])
+    known = urn in _state()["comment_urns"]
     return (post, urn) if known else (None, None)
 
 
@@ -86,10 +90,8 @@ def list_comments(urn: str):
     why = _may_act_as(record, post["author"], write=False)
     if why:
         return _forbidden(why, "partnerApiSocialActions.FINDER")
-    items = [
-        _comment_json(c) for c in _state()["comments"] if c["object"] == post["id"] and c["parent"] == parent
-    ]
-    return _paged(items, with_total=True)
+    items = [c for c in _state()["comments_on"].get(post["id"], []) if c["parent"] == parent]
+    return _paged(items, with_total=True, render=_comment_json)
 
 
 @bp.post("/api/rest/socialActions/<urn>/comments")

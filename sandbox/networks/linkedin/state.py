@@ -28,6 +28,10 @@ def seed(state: dict[str, Any]) -> None:
         images={},
         uploads={},
         comments=[],
+        # Indexes of `comments`: by urn, and per post the comments on it in order; replies per comment.
+        comment_urns={},
+        comments_on={},
+        reply_counts={},
         organizations={oid: dict(org) for oid, org in ORGANIZATIONS.items()},
     )
 

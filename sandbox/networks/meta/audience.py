@@ -7,6 +7,7 @@ from typing import Any
 from sandbox.networks.meta.instagram import _add_ig_comment
 from sandbox.networks.meta.messenger import _add_message
 from sandbox.networks.meta.pages import _add_comment
+from sandbox.networks.meta.world import _of_type
 from sandbox.state import STORE, now
 
 _FIRST = ("Giulia", "Marco", "Sofia", "Luca", "Chiara", "Matteo", "Sara", "Davide")
@@ -33,17 +34,13 @@ def simulate(state: dict[str, Any], rng) -> None:
 
 
 def _simulate_facebook(objects: dict[str, dict], rng) -> None:
-    pages = [o for o in objects.values() if o["type"] == "page"]
+    pages = objects.candidates("page", {})
     for page in pages:
         page["followers_count"] = max(0, page["followers_count"] + rng.choice((-1, 0, 1, 1, 2)))
         page["fan_count"] = max(0, page["fan_count"] + rng.choice((-1, 0, 1, 1)))
         page["media_views"] += rng.randint(0, 40)
         page["media_viewers"] += rng.randint(0, 25)
-        posts = [
-            o
-            for o in objects.values()
-            if o["type"] == "post" and o["page_id"] == page["id"] and not o.get("deleted")
-        ]
+        posts = _of_type("post", page_id=page["id"])
         for post in posts:
             post["reactions"] += rng.randint(0, 3)
             post["views"] += rng.randint(0, 30)
@@ -62,14 +59,7 @@ def _simulate_facebook(objects: dict[str, dict], rng) -> None:
 def _add_customer_message(objects: dict[str, dict], page: dict, rng) -> None:
     fan = rng.randrange(len(FANS))
     psid = str(7000000000000 + fan)
-    conversation = next(
-        (
-            o
-            for o in objects.values()
-            if o["type"] == "conversation" and o["page_id"] == page["id"] and o["psid"] == psid
-        ),
-        None,
-    )
+    conversation = next(iter(_of_type("conversation", page_id=page["id"], psid=psid)), None)
     if conversation is None:
         conversation = {
             "type": "conversation",
@@ -86,10 +76,10 @@ def _add_customer_message(objects: dict[str, dict], page: dict, rng) -> None:
 
 
 def _simulate_instagram(objects: dict[str, dict], rng) -> None:
-    accounts = [o for o in objects.values() if o["type"] == "ig_user"]
+    accounts = objects.candidates("ig_user", {})
     for account in accounts:
         account["followers_count"] = max(0, account["followers_count"] + rng.choice((-1, 0, 1, 2, 3)))
-        media = [o for o in objects.values() if o["type"] == "ig_media" and o["ig_user_id"] == account["id"]]
+        media = _of_type("ig_media", ig_user_id=account["id"])
         for item in media:
             item["likes"] += rng.randint(0, 4)
             item["views"] += rng.randint(0, 50)

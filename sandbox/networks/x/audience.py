@@ -6,7 +6,7 @@ from typing import Any
 
 from sandbox.networks.x.dms import _new_event
 from sandbox.networks.x.state import USERS
-from sandbox.networks.x.tweets import _new_tweet
+from sandbox.networks.x.tweets import _new_tweet, _tweets_of
 
 _LINES = (
     "Love this! 😍",
@@ -26,11 +26,7 @@ def simulate(state: dict[str, Any], rng) -> None:
     fans = [u for u in state["users"].values() if u["username"] not in USERS]
     for brand in brands:
         brand["followers_count"] = max(0, brand["followers_count"] + rng.choice((-1, 0, 1, 1, 2)))
-    own = [
-        t
-        for t in state["tweets"].values()
-        if not t.get("deleted") and t["author_id"] in {b["id"] for b in brands}
-    ]
+    own = sorted((t for b in brands for t in _tweets_of("tweets_by", b["id"])), key=lambda t: int(t["id"]))
     for tweet in own:
         _grow(tweet["metrics"], rng)
     for brand in brands:
