@@ -10,7 +10,8 @@ import time
 
 from flask import Flask, request
 
-from sandbox.control import SIMULATORS
+from sandbox.audience import SIMULATORS, SPEAKERS
+from sandbox.audience import bp as audience_bp
 from sandbox.control import bp as control_bp
 from sandbox.networks import NETWORK_MODULES
 from sandbox.state import STORE
@@ -21,6 +22,7 @@ def create_app() -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     app.register_blueprint(control_bp)
+    app.register_blueprint(audience_bp)
     for name in NETWORK_MODULES:
         try:
             module = importlib.import_module(f"sandbox.networks.{name}")
@@ -33,6 +35,8 @@ def create_app() -> Flask:
             STORE.reset_hooks[network] = getattr(module, "seed", lambda state: None)
             if hasattr(module, "simulate"):
                 SIMULATORS[network] = module.simulate
+            if hasattr(module, "say"):
+                SPEAKERS[network] = module.say
     STORE.reset(seed=STORE.seed)
 
     @app.before_request

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from sandbox import faults
+from sandbox.networks.meta import webhooks
 from sandbox.networks.meta.blueprint import bp
 from sandbox.networks.meta.errors import LOST, _fail
 from sandbox.networks.meta.instagram import _plain_ig_user
@@ -256,7 +257,9 @@ def _post_comment(call: Call, target: dict):
     return jsonify({"id": comment["id"]})
 
 
-def _add_comment(page_id: str, post_short: str, parent_id: str, author: dict, message: str) -> dict:
+def _add_comment(
+    page_id: str, post_short: str, parent_id: str, author: dict, message: str, *, notify: bool = True
+) -> dict:
     comment_id = f"{post_short}_{_new_id()}"
     comment = {
         "type": "comment",
@@ -269,6 +272,8 @@ def _add_comment(page_id: str, post_short: str, parent_id: str, author: dict, me
         "created_time": now(),
     }
     _objects()[comment_id] = comment
+    if notify:
+        webhooks.page_comment(comment)
     return comment
 
 

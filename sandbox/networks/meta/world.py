@@ -141,7 +141,9 @@ def _new_world() -> dict[str, Any]:
                 media_id = f"179{ig_id[-4:]}{9000 + age}"
                 objects[media_id] = _media_record(ig_id, page_id, media_id, "Buon appetito! #food", None)
                 objects[media_id]["timestamp"] = start - timedelta(days=age)
-    return {"objects": objects, "codes": {}, "tokens": {}, "grants": {}, "apps": dict(APPS)}
+    apps = {app_id: dict(app) for app_id, app in APPS.items()}
+    # subscriptions: app id -> object (page, instagram) -> its webhook subscription
+    return {"objects": objects, "codes": {}, "tokens": {}, "grants": {}, "apps": apps, "subscriptions": {}}
 
 
 def _world() -> dict[str, Any]:
