@@ -117,7 +117,8 @@ def _list_posts(call: Call, page: dict, params: dict) -> list[dict]:
 def _list_comments(call: Call, obj: dict, params: dict) -> list[dict]:
     _require(call, "pages_read_engagement")
     if obj["type"] == "post" and params.get("filter") == "stream":
-        items = _of_type("comment", post_id=obj["id"].split("_", 1)[1])
+        # Short post ids are unique only within a page (the seeded posts of every page share theirs).
+        items = _of_type("comment", post_id=obj["id"].split("_", 1)[1], page_id=obj["page_id"])
     else:
         items = _of_type("comment", parent_id=obj["id"])
     return list(reversed(items)) if params.get("order") == "reverse_chronological" else items
