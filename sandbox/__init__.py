@@ -10,17 +10,24 @@ import time
 
 from flask import Flask, request
 
-from sandbox.control import SIMULATORS
+from sandbox.audience import SIMULATORS, SPEAKERS, tick
+from sandbox.audience import bp as audience_bp
 from sandbox.control import bp as control_bp
 from sandbox.networks import NETWORK_MODULES
 from sandbox.state import STORE
+from sandbox.ticker import AudienceTicker
 
 
-def create_app() -> Flask:
-    """The sandbox app with every network module that exists registered."""
+def create_app(*, audience_every: float | None = None) -> Flask:
+    """The sandbox app with every network module that exists registered.
+
+    `audience_every` (seconds) lets the audience run by itself, one step that often (demos); off by default,
+    so tests advance it only through /_control/audience/tick.
+    """
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     app.register_blueprint(control_bp)
+    app.register_blueprint(audience_bp)
     for name in NETWORK_MODULES:
         try:
             module = importlib.import_module(f"sandbox.networks.{name}")
@@ -33,7 +40,11 @@ def create_app() -> Flask:
             STORE.reset_hooks[network] = getattr(module, "seed", lambda state: None)
             if hasattr(module, "simulate"):
                 SIMULATORS[network] = module.simulate
+            if hasattr(module, "say"):
+                SPEAKERS[network] = module.say
     STORE.reset(seed=STORE.seed)
+    if audience_every:
+        app.extensions["sandbox_audience"] = AudienceTicker(audience_every, tick).start()
 
     @app.before_request
     def _log_request() -> None:

@@ -1,4 +1,7 @@
-"""The control API for tests and demos: reset, faults, audience simulation, published read-back."""
+"""The control API for tests and demos: reset, faults, clock, published read-back, webhook deliveries.
+
+The audience's part of it (tick, say, bulk) is in sandbox.audience.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,11 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
+from sandbox import webhooks
 from sandbox.faults import add_fault, clear_faults
 from sandbox.state import STORE
 
 bp = Blueprint("control", __name__, url_prefix="/_control")
-
-# Network modules register their audience simulators here: name -> fn(network_state, rng, step).
-SIMULATORS: dict = {}
 
 
 @bp.get("/health")
@@ -63,18 +64,25 @@ def published():
     return jsonify({"published": items, "count": len(items)})
 
 
-@bp.post("/audience/tick")
-def audience_tick():
-    """Advance the simulated audience by `steps` (comments, mentions, DMs, likes, followers...)."""
+@bp.get("/webhooks")
+def list_webhooks():
+    """Webhook deliveries since the last reset (`?network=&account=`), and how many are still to go."""
+    items = webhooks.listing(network=request.args.get("network"), account=request.args.get("account"))
+    pending = sum(1 for d in items if d["state"] in ("queued", "held"))
+    return jsonify({"deliveries": items, "count": len(items), "pending": pending})
+
+
+@bp.post("/webhooks/redeliver")
+def redeliver_webhook():
+    """Send a recorded delivery again, byte for byte (replay protection tests)."""
     body = request.get_json(silent=True) or {}
-    steps = max(1, min(int(body.get("steps", 1)), 1000))
-    only = body.get("network")
-    with STORE.lock:
-        for _ in range(steps):
-            for name, simulate in SIMULATORS.items():
-                if only in (None, name):
-                    simulate(STORE.networks.get(name, {}), STORE.rng)
-    return jsonify({"status": "ok", "steps": steps})
+    try:
+        record = webhooks.redeliver(int(body.get("id")))
+    except (TypeError, ValueError):
+        return jsonify({"error": "need the id of a delivery"}), 400
+    if record is None:
+        return jsonify({"error": f"no delivery {body.get('id')}"}), 404
+    return jsonify(record), 202
 
 
 @bp.post("/clock")

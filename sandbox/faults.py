@@ -5,6 +5,7 @@ A fault is a dict set through POST /_control/faults:
    "write_only": false, "probability": 1.0, "latency_ms": 0, "jitter_ms": 0, "status": 500}
 kinds: latency, error, rate_limit, revoked, expired, response_lost, quota
 (X's rate_limit also takes "reset_seconds": a brief throttle that leaves its 15-minute window unspent.)
+Webhook deliveries take duplicate, out_of_order ("hold_seconds") and bad_signature (sandbox.webhooks).
 Each network module turns a triggered fault into a response in that network's own format.
 """
 

@@ -51,6 +51,7 @@ class Store:
             self.published: list[Published] = []
             self.faults: list[dict[str, Any]] = []
             self.requests: list[dict[str, Any]] = []
+            self.webhooks: list[dict[str, Any]] = []  # deliveries (sandbox.webhooks), a new list per reset
             for name, hook in self.reset_hooks.items():
                 self.networks[name] = {}
                 hook(self.networks[name])

@@ -40,6 +40,23 @@ class SandboxControl:
             "/_control/audience/tick", json={"steps": steps, "network": network}
         ).raise_for_status()
 
+    def say(self, network: str, kind: str, account: str, text: str, **options) -> dict:
+        """One audience item through /_control/audience/say; its answer (remote `id`, `post`, `thread`)."""
+        body = {"network": network, "kind": kind, "account": account, "text": text, **options}
+        resp = self.http.post("/_control/audience/say", json=body)
+        resp.raise_for_status()
+        return resp.json()
+
+    def bulk(self, network: str, kind: str, account: str, count: int, **options) -> dict:
+        body = {"network": network, "kind": kind, "account": account, "count": count, **options}
+        resp = self.http.post("/_control/audience/bulk", json=body, timeout=120)
+        resp.raise_for_status()
+        return resp.json()
+
+    def webhooks(self, **filters: str) -> dict:
+        """Webhook deliveries so far (`deliveries`, `count`, `pending`)."""
+        return self.http.get("/_control/webhooks", params=filters).json()
+
     def advance_clock(self, seconds: float) -> None:
         self.http.post("/_control/clock", json={"seconds": seconds}).raise_for_status()
 

@@ -252,11 +252,19 @@ def rotate_keys() -> None:
 
 @main.command("sandbox")
 @_serve_options(5055)
-def sandbox(host: str, port: int) -> None:
+@click.option(
+    "--audience-every",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="let the audience comment, mention and write every SECONDS (0: only when told to tick)",
+)
+def sandbox(host: str, port: int, audience_every: float) -> None:
     """Serve the sandbox social networks (for demos, development and tests)."""
     from sandbox import create_app as create_sandbox
 
-    create_sandbox().run(host=host, port=port, threaded=True, use_reloader=False)
+    app = create_sandbox(audience_every=audience_every or None)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
 @main.command("up")
@@ -274,7 +282,9 @@ def up(host: str, port: int, reports_port: int) -> None:
     children = {}
     if settings.uses_sandbox:
         sandbox_port = settings.sandbox_url.rsplit(":", 1)[-1].split("/")[0]
-        children["sandbox"] = subprocess.Popen([*me, "sandbox", "--port", sandbox_port], env=env)
+        # The demo's audience keeps talking (a step every 20 s) so the inbox fills while people look.
+        audience = ["--audience-every", "20"]
+        children["sandbox"] = subprocess.Popen([*me, "sandbox", "--port", sandbox_port, *audience], env=env)
         if _wait_for(f"{settings.sandbox_url}/_control/health"):
             subprocess.run([*me, "seed-demo-accounts"], env=env, check=False)
     children |= {

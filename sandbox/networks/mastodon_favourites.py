@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from sandbox import faults
-from sandbox.networks.mastodon import _authenticated, _error, _state, _status_json, bp
+from sandbox.networks.mastodon.api import _authenticated, _error, _state, _status_json, bp
 from sandbox.state import STORE
 
 

@@ -16,8 +16,8 @@ from sandbox.networks.bluesky import (  # noqa: F401
     records,
     unimplemented,
 )
-from sandbox.networks.bluesky.audience import simulate
+from sandbox.networks.bluesky.audience import say, simulate
 from sandbox.networks.bluesky.blueprint import NETWORKS, bp
 from sandbox.networks.bluesky.state import seed
 
-__all__ = ["NETWORKS", "bp", "seed", "simulate"]
+__all__ = ["NETWORKS", "bp", "say", "seed", "simulate"]

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import voices
+from sandbox.audience import Unheard, Wanted
 from sandbox.networks.bluesky.notifications import _notify
 from sandbox.networks.bluesky.repo import _new_tid, _store_record, _timestamp
-from sandbox.networks.bluesky.state import FANS, OWNERS, POST
-
-_LINES = (
-    "Che bello! 😍",
-    "A che ora aprite domenica?",
-    "Servizio pessimo oggi.",
-    "Grazie mille! 🇮🇹",
-    "È disponibile anche a Milano?",
-)
+from sandbox.networks.bluesky.state import FANS, OWNERS, POST, _add_account
 
 
 def simulate(state: dict[str, Any], rng) -> None:
@@ -36,11 +30,41 @@ def simulate(state: dict[str, Any], rng) -> None:
             _fan_reaction(state, fan, rng.choice(own), rng.choice(("like", "repost")))
         roll = rng.random()
         if own and roll < 0.35:
-            _fan_reply(state, fan, rng.choice(own), rng)
+            _fan_reply(state, fan, rng.choice(own), voices.line(rng))
         elif roll < 0.55:
-            _fan_mention(state, fan, account, rng)
+            _fan_mention(state, fan, account, voices.line(rng))
         elif own and roll < 0.65:
             _fan_quote(state, fan, rng.choice(own), rng)
+
+
+def say(state: dict[str, Any], wanted: Wanted, rng) -> dict[str, str]:
+    """One item on demand for an account's did: a mention, or a reply to one of its posts (no DMs here)."""
+    if wanted.kind == "dm":
+        raise Unheard(400, "Bluesky has no dm in the sandbox (chat is not played): comment or mention")
+    account = state["accounts"].get(wanted.account)
+    if account is None:
+        raise Unheard(404, f"no Bluesky account {wanted.account}")
+    fan = _fan_named(state, wanted.author or voices.any_fan(rng))
+    own = [r for r in state["posts_of"].get(account["did"], []) if not r["deleted"]]
+    if wanted.post:
+        parent = next((r for r in own if r["uri"] == wanted.post), None)
+        if parent is None:
+            raise Unheard(404, f"no post {wanted.post} of {wanted.account}")
+    elif wanted.kind == "comment":
+        if not own:
+            raise Unheard(404, f"{wanted.account} has no post to reply to")
+        parent = own[-1]
+    else:
+        return {"id": _fan_mention(state, fan, account, wanted.text)["uri"]}
+    return {"id": _fan_reply(state, fan, parent, wanted.text)["uri"], "post": parent["uri"]}
+
+
+def _fan_named(state, name: str) -> str:
+    """The did of a fan with this name, who joins Bluesky on first use."""
+    handle = f"{voices.handle_of(name).replace('.', '-')}.bsky.social"
+    if handle not in state["handles"]:
+        _add_account(state, handle, name, app_password=None, followers=30)
+    return state["handles"][handle]
 
 
 def _fan_record(state, fan: str, collection: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -48,29 +72,36 @@ def _fan_record(state, fan: str, collection: str, value: dict[str, Any]) -> dict
     return _store_record(state, fan, collection, _new_tid(), value)
 
 
-def _fan_reply(state, fan: str, parent: dict[str, Any], rng) -> None:
+def _fan_reply(state, fan: str, parent: dict[str, Any], text: str) -> dict[str, Any]:
     root = (parent["value"].get("reply") or {}).get("root") or {"uri": parent["uri"], "cid": parent["cid"]}
     value = {
-        "text": rng.choice(_LINES),
+        "text": text,
         "reply": {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}},
     }
     stored = _fan_record(state, fan, POST, value)
     _notify(state, parent["did"], stored, "reply", subject=parent["uri"])
+    return stored
 
 
-def _fan_mention(state, fan: str, account: dict[str, Any], rng) -> None:
+def _fan_mention(state, fan: str, account: dict[str, Any], text: str) -> dict[str, Any]:
+    """A fan's post naming the account: the @handle (put first when missing) carries a mention facet."""
     mention = f"@{account['handle']}"
+    if mention.lower() not in text.lower():
+        text = f"{mention} {text}"
+    start = len(text[: text.lower().index(mention.lower())].encode())
     facet = {
-        "index": {"byteStart": 0, "byteEnd": len(mention.encode())},
+        "index": {"byteStart": start, "byteEnd": start + len(mention.encode())},
         "features": [{"$type": "app.bsky.richtext.facet#mention", "did": account["did"]}],
     }
-    value = {"text": f"{mention} {rng.choice(_LINES)}", "facets": [facet]}
-    _notify(state, account["did"], _fan_record(state, fan, POST, value), "mention")
+    value = {"text": text, "facets": [facet]}
+    stored = _fan_record(state, fan, POST, value)
+    _notify(state, account["did"], stored, "mention")
+    return stored
 
 
 def _fan_quote(state, fan: str, quoted: dict[str, Any], rng) -> None:
     value = {
-        "text": rng.choice(_LINES),
+        "text": voices.line(rng),
         "embed": {"$type": "app.bsky.embed.record", "record": {"uri": quoted["uri"], "cid": quoted["cid"]}},
     }
     stored = _fan_record(state, fan, POST, value)

@@ -29,10 +29,8 @@ def list_notifications():
     items = sorted(
         (
             n
-            for n in _state()["notifications"]
-            if n["recipient"] == session["did"]
-            and (not reasons or n["json"]["reason"] in reasons)
-            and (before is None or n["seq"] < before)
+            for n in _state()["notifications"].get(session["did"], [])
+            if (not reasons or n["json"]["reason"] in reasons) and (before is None or n["seq"] < before)
         ),
         key=lambda n: n["seq"],
         reverse=True,
@@ -60,4 +58,4 @@ def _notify(state, recipient: str, stored: dict[str, Any], reason: str, subject:
     }
     if subject:
         payload["reasonSubject"] = subject
-    state["notifications"].append({"recipient": recipient, "seq": STORE.next_id(), "json": payload})
+    state["notifications"].setdefault(recipient, []).append({"seq": STORE.next_id(), "json": payload})

@@ -51,6 +51,7 @@ def _store_record(state, did: str, collection: str, rkey: str, value: dict[str, 
     state["records"][uri] = stored
     if collection == POST:
         state["accounts"][did]["posts"] += 1
+        state["posts_of"].setdefault(did, []).append(stored)
         parent = state["records"].get(((value.get("reply") or {}).get("parent") or {}).get("uri", ""))
         if parent:
             parent["replies"] += 1

@@ -24,9 +24,9 @@ def did_for(handle: str) -> str:
 
 def seed(state: dict[str, Any]) -> None:
     """Two accounts with app passwords, three fans who talk to them, no sessions yet."""
-    state.update(
-        accounts={}, handles={}, access={}, refresh={}, limits={}, records={}, blobs={}, notifications=[]
-    )
+    state.update(accounts={}, handles={}, access={}, refresh={}, limits={}, records={}, blobs={})
+    state["notifications"] = {}  # per recipient did, oldest first
+    state["posts_of"] = {}  # per did, its post records, oldest first
     for handle, name, app_password, followers in OWNERS:
         _add_account(state, handle, name, app_password=app_password, followers=followers)
     for handle, name in FANS:

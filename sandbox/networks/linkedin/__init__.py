@@ -15,8 +15,8 @@ from sandbox.networks.linkedin import (  # noqa: F401
     posts,
     reactions,
 )
-from sandbox.networks.linkedin.audience import simulate
+from sandbox.networks.linkedin.audience import say, simulate
 from sandbox.networks.linkedin.blueprint import NETWORKS, bp
 from sandbox.networks.linkedin.state import seed
 
-__all__ = ["NETWORKS", "bp", "seed", "simulate"]
+__all__ = ["NETWORKS", "bp", "say", "seed", "simulate"]

@@ -24,7 +24,7 @@ def _post_of(urn: str) -> str:
 
 
 def _comment_count(state: dict[str, Any], post_urn: str) -> int:
-    return sum(1 for c in state["comments"] if c["object"] == post_urn)
+    return len(state["comments_on"].get(post_urn, ()))
 
 
 def _add_comment(
@@ -41,11 +41,15 @@ def _add_comment(
         "created": _millis(),
     }
     state["comments"].append(comment)
+    state["comment_urns"][comment["urn"]] = comment
+    state["comments_on"].setdefault(post_urn, []).append(comment)
+    if parent:
+        state["reply_counts"][parent] = state["reply_counts"].get(parent, 0) + 1
     return comment
 
 
 def _comment_json(comment: dict[str, Any]) -> dict[str, Any]:
-    replies = sum(1 for c in _state()["comments"] if c["parent"] == comment["urn"])
+    replies = _state()["reply_counts"].get(comment["urn"], 0)
     likes = sum(1 for _actor, entity in _state()["reactions"] if entity == comment["urn"])
     stamp = {"actor": comment["actor"], "time": comment["created"]}
     body = {
@@ -72,7 +76,7 @@ def _commented(urn: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, None
     if urn == post["id"]:
         return post, None
-    known = any(c["urn"] == urn for c in _state()["comments"])
+    known = urn in _state()["comment_urns"]
     return (post, urn) if known else (None, None)
 
 
@@ -87,10 +91,8 @@ def list_comments(urn: str):
     why = _may_act_as(record, post["author"], write=False)
     if why:
         return _forbidden(why, "partnerApiSocialActions.FINDER")
-    items = [
-        _comment_json(c) for c in _state()["comments"] if c["object"] == post["id"] and c["parent"] == parent
-    ]
-    return _paged(items, with_total=True)
+    items = [c for c in _state()["comments_on"].get(post["id"], []) if c["parent"] == parent]
+    return _paged(items, with_total=True, render=_comment_json)
 
 
 @bp.post("/api/rest/socialActions/<urn>/comments")
@@ -141,8 +143,18 @@ def delete_comment(urn: str, comment_id: str):
         return _forbidden(why, "partnerApiSocialActions.DELETE", field="actor")
     if actor not in (comment["actor"], post["author"]):
         return _denied_here("partnerApiSocialActions.DELETE")
-    gone = {comment["urn"]} | {c["urn"] for c in _state()["comments"] if c["parent"] == comment["urn"]}
-    _state()["comments"] = [c for c in _state()["comments"] if c["urn"] not in gone]
+    state = _state()
+    gone = {comment["urn"]} | {c["urn"] for c in state["comments"] if c["parent"] == comment["urn"]}
+    state["comments"] = [c for c in state["comments"] if c["urn"] not in gone]
+    # The indexes kept at insertion forget the deleted comments too.
+    for removed in gone:
+        state["comment_urns"].pop(removed, None)
+        state["reply_counts"].pop(removed, None)
+    state["comments_on"][post["id"]] = [
+        c for c in state["comments_on"].get(post["id"], []) if c["urn"] not in gone
+    ]
+    if comment["parent"] in state["reply_counts"]:
+        state["reply_counts"][comment["parent"]] -= 1
     for removed in gone:
         STORE.record_deleted(network="linkedin", remote_id=removed)
     return Response(status=204)

@@ -29,6 +29,10 @@ def seed(state: dict[str, Any]) -> None:
         uploads={},
         comments=[],
         reactions={},
+        # Indexes of `comments`: by urn, and per post the comments on it in order; replies per comment.
+        comment_urns={},
+        comments_on={},
+        reply_counts={},
         organizations={oid: dict(org) for oid, org in ORGANIZATIONS.items()},
     )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 # The view modules register their routes on `bp` when imported, so each must be imported here.
 from sandbox.networks.meta import graph, oauth, pages  # noqa: F401
-from sandbox.networks.meta.audience import simulate
+from sandbox.networks.meta.audience import say, simulate
 from sandbox.networks.meta.blueprint import bp
 from sandbox.networks.meta.world import NETWORKS, seed
 
-__all__ = ["NETWORKS", "bp", "seed", "simulate"]
+__all__ = ["NETWORKS", "bp", "say", "seed", "simulate"]

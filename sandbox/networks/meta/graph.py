@@ -9,7 +9,7 @@ from typing import Any
 from flask import jsonify, request
 
 from sandbox import faults
-from sandbox.networks.common import bearer_token, is_write
+from sandbox.networks.common import is_write
 from sandbox.networks.meta.blueprint import VERSION, bp
 from sandbox.networks.meta.errors import (
     LOST,
@@ -31,8 +31,13 @@ from sandbox.networks.meta.moderation import (
 from sandbox.networks.meta.nodes import BODIES, LISTS, _edge_body, _render
 from sandbox.networks.meta.oauth import _debug_token, _token_endpoint, _token_problem
 from sandbox.networks.meta.pages import _delete_post, _post_comment, _post_feed, _post_photo
-from sandbox.networks.meta.parsing import Call, _fields, _params
+from sandbox.networks.meta.parsing import Call, _access_token, _fields, _params
 from sandbox.networks.meta.permissions import _delete_permissions, _require_read
+from sandbox.networks.meta.subscriptions import (
+    _delete_subscribed_apps,
+    _post_subscribed_apps,
+    app_subscriptions,
+)
 from sandbox.networks.meta.world import PEOPLE, _objects, _world
 from sandbox.state import STORE
 
@@ -44,6 +49,8 @@ def graph(node: str, edge: str | None = None):
         return _token_endpoint()
     if node == "debug_token" and edge is None:
         return _debug_token()
+    if edge == "subscriptions" and node in _world()["apps"]:
+        return app_subscriptions(node)
     try:
         with STORE.lock:
             call = _authenticate(node)
@@ -63,12 +70,7 @@ def graph(node: str, edge: str | None = None):
 
 def _authenticate(node: str) -> Call:
     params = _params()
-    header = request.headers.get("Authorization", "")
-    token = (
-        bearer_token()
-        or (header[6:].strip() if header.startswith("OAuth ") else "")
-        or params.get("access_token", "")
-    )
+    token = _access_token(params)
     if not token:
         raise _fail(
             400, "An active access token must be used to query information about the current user.", 2500
@@ -150,4 +152,6 @@ WRITES = {
     ("comment", None, "DELETE"): _delete_comment,
     ("ig_comment", None, "POST"): _hide_ig_comment,
     ("ig_comment", None, "DELETE"): _delete_ig_comment,
+    ("page", "subscribed_apps", "POST"): _post_subscribed_apps,
+    ("page", "subscribed_apps", "DELETE"): _delete_subscribed_apps,
 }

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import jsonify
 
 from sandbox import faults
+from sandbox.networks.meta import webhooks
 from sandbox.networks.meta.errors import LOST, QUOTA_MESSAGE, _fail
 from sandbox.networks.meta.parsing import Call
 from sandbox.networks.meta.permissions import _require_ig
@@ -289,7 +290,9 @@ def _post_ig_reply(call: Call, comment: dict):
     return jsonify({"id": reply["id"]})
 
 
-def _add_ig_comment(media_id: str, author: dict, text: str, parent_id: str | None) -> dict:
+def _add_ig_comment(
+    media_id: str, author: dict, text: str, parent_id: str | None, *, notify: bool = True
+) -> dict:
     media = _objects()[media_id]
     comment = {
         "type": "ig_comment",
@@ -303,4 +306,6 @@ def _add_ig_comment(media_id: str, author: dict, text: str, parent_id: str | Non
         "timestamp": now(),
     }
     _objects()[comment["id"]] = comment
+    if notify:
+        webhooks.ig_comment(comment)
     return comment

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import jsonify
 
 from sandbox import faults
+from sandbox.networks.meta import webhooks
 from sandbox.networks.meta.errors import LOST, _fail
 from sandbox.networks.meta.parsing import Call, _json_param
 from sandbox.networks.meta.permissions import _require
@@ -97,7 +98,9 @@ def _post_message(call: Call, page: dict):
     return jsonify({"recipient_id": psid, "message_id": sent["id"]})
 
 
-def _add_message(conversation: dict, author: dict, recipient: dict, text: str) -> dict:
+def _add_message(
+    conversation: dict, author: dict, recipient: dict, text: str, *, notify: bool = True
+) -> dict:
     message_id = f"m_{_new_id()}"
     message = {
         "type": "message",
@@ -111,4 +114,6 @@ def _add_message(conversation: dict, author: dict, recipient: dict, text: str) -
     }
     _objects()[message_id] = message
     conversation["updated_time"] = message["created_time"]
+    if notify:
+        webhooks.page_message(message)
     return message

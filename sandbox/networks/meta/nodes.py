@@ -38,6 +38,7 @@ from sandbox.networks.meta.pages import (
 )
 from sandbox.networks.meta.parsing import Call, Field, parse_fields
 from sandbox.networks.meta.permissions import _body_permissions
+from sandbox.networks.meta.subscriptions import _body_subscribed_apps
 
 _DEFAULTS = {
     "user": "id,name",
@@ -171,4 +172,5 @@ BODIES = {
     ("post", "insights"): _body_insights,
     ("ig_media", "insights"): _body_insights,
     ("ig_user", "content_publishing_limit"): _body_publishing_limit,
+    ("page", "subscribed_apps"): _body_subscribed_apps,
 }

@@ -149,6 +149,9 @@ def _token_endpoint():
     fault = faults.before_call(app["network"], account=None, write=False)
     if fault:
         return _fault_response(fault, app["network"], None, None)
+    if params.get("grant_type") == "client_credentials":
+        # An app access token; Meta equally accepts "{app-id}|{app-secret}" written by hand.
+        return jsonify({"access_token": f"{client_id}|{app['secret']}", "token_type": "bearer"})
     with STORE.lock:
         if params.get("grant_type") == "fb_exchange_token":
             return _long_lived(params, client_id)

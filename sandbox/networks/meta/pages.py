@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from sandbox import faults
+from sandbox.networks.meta import webhooks
 from sandbox.networks.meta.blueprint import bp
 from sandbox.networks.meta.errors import LOST, _fail
 from sandbox.networks.meta.instagram import _plain_ig_user
@@ -118,7 +119,7 @@ def _list_posts(call: Call, page: dict, params: dict) -> list[dict]:
 def _list_comments(call: Call, obj: dict, params: dict) -> list[dict]:
     _require(call, "pages_read_engagement")
     if obj["type"] == "post" and params.get("filter") == "stream":
-        # Short post ids repeat across pages: the page keeps another page's comments out.
+        # Short post ids are unique only within a page (the seeded posts of every page share theirs).
         items = _of_type("comment", post_id=obj["id"].split("_", 1)[1], page_id=obj["page_id"])
     else:
         items = _of_type("comment", parent_id=obj["id"])
@@ -259,7 +260,9 @@ def _post_comment(call: Call, target: dict):
     return jsonify({"id": comment["id"]})
 
 
-def _add_comment(page_id: str, post_short: str, parent_id: str, author: dict, message: str) -> dict:
+def _add_comment(
+    page_id: str, post_short: str, parent_id: str, author: dict, message: str, *, notify: bool = True
+) -> dict:
     comment_id = f"{post_short}_{_new_id()}"
     comment = {
         "type": "comment",
@@ -272,6 +275,8 @@ def _add_comment(page_id: str, post_short: str, parent_id: str, author: dict, me
         "created_time": now(),
     }
     _objects()[comment_id] = comment
+    if notify:
+        webhooks.page_comment(comment)
     return comment
 
 

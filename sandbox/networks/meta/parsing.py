@@ -41,6 +41,15 @@ def _params() -> dict[str, Any]:
     return params
 
 
+def _access_token(params: dict[str, Any]) -> str:
+    """The token of a Graph request: a Bearer or OAuth header, or the access_token parameter."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "oauth") and value.strip():
+        return value.strip()
+    return str(params.get("access_token", ""))
+
+
 def _json_param(value: Any) -> Any:
     if isinstance(value, str):
         try:

@@ -60,8 +60,47 @@ def seed(state: dict[str, Any]) -> None:
     state["plays"] = key  # which half of the audience simulate() plays for this key
 
 
+class Objects(dict):
+    """Graph objects by id, indexed by type and by the parent fields the edges list children by.
+
+    Edges list one page's posts or one post's comments; scanning every object of the world per request
+    made reads slow down with everything else that exists. Indexed fields never change after insertion.
+    """
+
+    INDEXED = {
+        "post": ("page_id",),
+        "comment": ("post_id", "parent_id"),
+        "conversation": ("page_id",),
+        "message": ("conversation_id",),
+        "ig_media": ("ig_user_id",),
+        "ig_comment": ("media_id", "parent_id"),
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_type: dict[str, list[dict[str, Any]]] = {}
+        self.by_field: dict[tuple[str, str, Any], list[dict[str, Any]]] = {}
+
+    def __setitem__(self, key: str, obj: dict[str, Any]) -> None:
+        if key in self:
+            raise KeyError(f"object {key} exists already")
+        super().__setitem__(key, obj)
+        self.by_type.setdefault(obj["type"], []).append(obj)
+        for name in self.INDEXED.get(obj["type"], ()):
+            self.by_field.setdefault((obj["type"], name, obj[name]), []).append(obj)
+
+    def candidates(self, kind: str, match: dict[str, Any]) -> list[dict[str, Any]]:
+        """The smallest indexed list holding every object of `kind` that could equal `match`."""
+        lists = [
+            self.by_field.get((kind, name, value), [])
+            for name, value in match.items()
+            if name in self.INDEXED.get(kind, ())
+        ]
+        return min(lists, key=len) if lists else self.by_type.get(kind, [])
+
+
 def _new_world() -> dict[str, Any]:
-    objects: dict[str, dict[str, Any]] = {}
+    objects = Objects()
     for username, (user_id, name) in PEOPLE.items():
         objects[user_id] = {"type": "user", "id": user_id, "name": name, "username": username}
     start = now()
@@ -102,14 +141,16 @@ def _new_world() -> dict[str, Any]:
                 media_id = f"179{ig_id[-4:]}{9000 + age}"
                 objects[media_id] = _media_record(ig_id, page_id, media_id, "Buon appetito! #food", None)
                 objects[media_id]["timestamp"] = start - timedelta(days=age)
-    return {"objects": objects, "codes": {}, "tokens": {}, "grants": {}, "apps": dict(APPS)}
+    apps = {app_id: dict(app) for app_id, app in APPS.items()}
+    # subscriptions: app id -> object (page, instagram) -> its webhook subscription
+    return {"objects": objects, "codes": {}, "tokens": {}, "grants": {}, "apps": apps, "subscriptions": {}}
 
 
 def _world() -> dict[str, Any]:
     return STORE.networks["facebook"]
 
 
-def _objects() -> dict[str, dict[str, Any]]:
+def _objects() -> Objects:
     return _world()["objects"]
 
 
@@ -117,8 +158,8 @@ def _of_type(kind: str, **match: Any) -> list[dict[str, Any]]:
     """Objects of one type whose fields equal `match`, oldest first."""
     return [
         o
-        for o in _objects().values()
-        if o["type"] == kind and all(o.get(k) == v for k, v in match.items()) and not o.get("deleted")
+        for o in _objects().candidates(kind, match)
+        if all(o.get(k) == v for k, v in match.items()) and not o.get("deleted")
     ]
 
 

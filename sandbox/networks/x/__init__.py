@@ -4,8 +4,8 @@ from __future__ import annotations
 
 # The view modules are imported for their routes: importing one registers it on the one X blueprint.
 from sandbox.networks.x import dms, engagement, media, oauth, timelines, tweets, users  # noqa: F401
-from sandbox.networks.x.audience import simulate
+from sandbox.networks.x.audience import say, simulate
 from sandbox.networks.x.blueprint import NETWORKS, bp
 from sandbox.networks.x.state import seed
 
-__all__ = ["NETWORKS", "bp", "seed", "simulate"]
+__all__ = ["NETWORKS", "bp", "say", "seed", "simulate"]

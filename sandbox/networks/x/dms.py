@@ -33,9 +33,8 @@ def _event_json(event: dict[str, Any], fields: set[str]) -> dict[str, Any]:
 @bp.get("/api/2/dm_events")
 @endpoint("dm_read")
 def dm_events(token: dict[str, Any]):
-    mine = [
-        e for e in _state()["dm_events"].values() if token["user_id"] in e["dm_conversation_id"].split("-")
-    ]
+    events = _state()["dm_events"]
+    mine = [events[i] for i in _state()["dms_of"].get(token["user_id"], ())]
     types = request.args.get("event_types", "MessageCreate").split(",")
     mine = [e for e in mine if "MessageCreate" in types]
     result, error = _page(mine, default=100, low=1, high=100, ids_in_meta=False)
@@ -72,6 +71,8 @@ def _new_event(sender_id: str, recipient_id: str, text: str) -> dict[str, Any]:
         "created_at": _iso(now()),
     }
     _state()["dm_events"][event["id"]] = event
+    for participant in {sender_id, recipient_id}:
+        _state()["dms_of"].setdefault(participant, []).append(event["id"])
     return event
 
 

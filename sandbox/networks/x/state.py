@@ -38,6 +38,10 @@ def seed(state: dict[str, Any]) -> None:
         tweets={},
         media={},
         dm_events={},
+        # Per user, in id order: the ids of their tweets, of tweets mentioning them, and of their DM events.
+        tweets_by={},
+        mentions_of={},
+        dms_of={},
         page_tokens={},
         rate={},
         counter=itertools.count(1),

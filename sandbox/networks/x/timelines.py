@@ -11,7 +11,7 @@ from sandbox.networks.x.blueprint import bp
 from sandbox.networks.x.endpoints import _fields, endpoint
 from sandbox.networks.x.errors import _invalid
 from sandbox.networks.x.state import _parse_iso, _state
-from sandbox.networks.x.tweets import _tweet_json
+from sandbox.networks.x.tweets import _tweet_json, _tweets_of
 from sandbox.networks.x.users import _user_json
 
 
@@ -74,11 +74,7 @@ def user_tweets(token: dict[str, Any], user_id: str):
         )
     excluded = set(request.args.get("exclude", "").split(","))
     tweets = [
-        t
-        for t in _state()["tweets"].values()
-        if t["author_id"] == user_id
-        and not t.get("deleted")
-        and not ("replies" in excluded and t.get("in_reply_to"))
+        t for t in _tweets_of("tweets_by", user_id) if not ("replies" in excluded and t.get("in_reply_to"))
     ]
     return _timeline(token, tweets)
 
@@ -86,9 +82,4 @@ def user_tweets(token: dict[str, Any], user_id: str):
 @bp.get("/api/2/users/<user_id>/mentions")
 @endpoint("mentions")
 def mentions(token: dict[str, Any], user_id: str):
-    tweets = [
-        t
-        for t in _state()["tweets"].values()
-        if not t.get("deleted") and any(m["id"] == user_id for m in t.get("mentions") or ())
-    ]
-    return _timeline(token, tweets)
+    return _timeline(token, _tweets_of("mentions_of", user_id))

@@ -129,7 +129,16 @@ def _new_tweet(author_id: str, text: str, **extra: Any) -> dict[str, Any]:
         **extra,
     }
     _state()["tweets"][tweet_id] = tweet
+    _state()["tweets_by"].setdefault(author_id, []).append(tweet_id)
+    for mention in tweet.get("mentions") or ():
+        _state()["mentions_of"].setdefault(mention["id"], []).append(tweet_id)
     return tweet
+
+
+def _tweets_of(index: str, user_id: str) -> list[dict[str, Any]]:
+    """The live tweets one index (tweets_by, mentions_of) lists for a user, oldest first."""
+    tweets = _state()["tweets"]
+    return [tweets[i] for i in _state()[index].get(user_id, ()) if not tweets[i].get("deleted")]
 
 
 def _check_tweet(token: dict[str, Any], body: dict[str, Any]) -> Response | None:
@@ -163,11 +172,8 @@ def _check_tweet(token: dict[str, Any], body: dict[str, Any]) -> Response | None
 
 def _is_duplicate(user_id: str, text: str) -> bool:
     return any(
-        t["author_id"] == user_id
-        and not t.get("deleted")
-        and t["text"] == text
-        and now() - _parse_iso(t["created_at"]) < DUPLICATE_WINDOW
-        for t in _state()["tweets"].values()
+        t["text"] == text and now() - _parse_iso(t["created_at"]) < DUPLICATE_WINDOW
+        for t in _tweets_of("tweets_by", user_id)
     )
 
 

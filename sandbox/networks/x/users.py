@@ -17,7 +17,7 @@ def _user_json(user: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         body["public_metrics"] = {
             "followers_count": user["followers_count"],
             "following_count": user["following_count"],
-            "tweet_count": sum(1 for t in _state()["tweets"].values() if t["author_id"] == user["id"]),
+            "tweet_count": len(_state()["tweets_by"].get(user["id"], ())),
             "listed_count": 3,
             "like_count": 12,
         }

@@ -1,4 +1,4 @@
-"""Mastodon, any instance at /mastodon/<host>: per-instance apps, OAuth, statuses, media, notifications."""
+"""Mastodon's API, any instance at /mastodon/<host>: per-instance apps, OAuth, statuses, media, inboxes."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def seed(state: dict[str, Any]) -> None:
         tokens={},
         statuses={},
         media={},
-        notifications=[],
-        conversations=[],
+        # Per "<account id>@<host>" (an account's inbox is per instance), oldest first.
+        notifications={},
+        conversations={},
         idempotency={},
         accounts={},
         followers={},
@@ -308,6 +309,7 @@ def create_status(host: str):
     status_id = str(STORE.next_id())
     status = {
         "id": status_id,
+        "host": host,
         "username": record["username"],
         "account_id": record["account_id"],
         "text": text,
@@ -392,13 +394,8 @@ def notifications(host: str):
     if error:
         return error
     types = request.args.getlist("types[]") or None
-    items = [
-        n
-        for n in _state()["notifications"]
-        if n["host"] == host
-        and n["account_id"] == record["account_id"]
-        and (types is None or n["type"] in types)
-    ]
+    inbox = _state()["notifications"].get(f"{record['account_id']}@{host}", [])
+    items = [n for n in inbox if types is None or n["type"] in types]
     return _page([n["json"] for n in items], host, "/api/v1/notifications")
 
 
@@ -407,100 +404,8 @@ def conversations(host: str):
     record, error = _authenticated(host)
     if error:
         return error
-    items = [
-        c["json"]
-        for c in _state()["conversations"]
-        if c["host"] == host and c["account_id"] == record["account_id"]
-    ]
+    items = [c["json"] for c in _state()["conversations"].get(f"{record['account_id']}@{host}", [])]
     return _page(items, host, "/api/v1/conversations")
-
-
-def simulate(state: dict[str, Any], rng) -> None:
-    """One step of audience: followers move, posts get favourites, someone mentions or writes privately."""
-    for account in state.get("accounts", {}).values():
-        account["followers_count"] = max(0, account["followers_count"] + rng.choice((-1, 0, 1, 1, 2)))
-    statuses = [s for s in state.get("statuses", {}).values() if not s.get("deleted")]
-    for status in statuses:
-        status["favourites"] += rng.randint(0, 3)
-        status["reblogs"] += rng.randint(0, 1)
-    hosts = {t["host"] for t in state.get("tokens", {}).values()}
-    for host in sorted(hosts):
-        for username in USERS:
-            account = state["accounts"][username]
-            if rng.random() < 0.5:
-                _add_mention(state, host, account, rng, statuses)
-            if rng.random() < 0.2:
-                _add_direct(state, host, account, rng)
-
-
-_FANS = (("201", "giulia", "Giulia"), ("202", "marco", "Marco"), ("203", "sam", "Sam"))
-_LINES = (
-    "Love this! 😍",
-    "When do you open on Sunday?",
-    "Terrible service today.",
-    "Grazie mille!",
-    "Is this available in Milan?",
-)
-
-
-def _add_mention(state, host, account, rng, statuses) -> None:
-    fan_id, fan, name = rng.choice(_FANS)
-    own = [s for s in statuses if s["account_id"] == account["id"]]
-    status_id = str(STORE.next_id())
-    text = f"@{account['username']} {rng.choice(_LINES)}"
-    reply_to = rng.choice(own)["id"] if own and rng.random() < 0.7 else None
-    status = {
-        "id": status_id,
-        "created_at": now().isoformat().replace("+00:00", "Z"),
-        "content": f"<p>{text}</p>",
-        "text": text,
-        "in_reply_to_id": reply_to,
-        "visibility": "public",
-        "account": {"id": fan_id, "username": fan, "acct": f"{fan}@elsewhere.example", "display_name": name},
-    }
-    state["notifications"].append(
-        {
-            "host": host,
-            "account_id": account["id"],
-            "type": "mention",
-            "json": {
-                "id": str(STORE.next_id()),
-                "type": "mention",
-                "created_at": status["created_at"],
-                "account": status["account"],
-                "status": status,
-            },
-        }
-    )
-    if reply_to:
-        state["statuses"][reply_to]["replies"] += 1
-
-
-def _add_direct(state, host, account, rng) -> None:
-    fan_id, fan, name = rng.choice(_FANS)
-    text = f"@{account['username']} {rng.choice(_LINES)}"
-    created = now().isoformat().replace("+00:00", "Z")
-    status = {
-        "id": str(STORE.next_id()),
-        "created_at": created,
-        "content": f"<p>{text}</p>",
-        "text": text,
-        "visibility": "direct",
-        "in_reply_to_id": None,
-        "account": {"id": fan_id, "username": fan, "acct": f"{fan}@elsewhere.example", "display_name": name},
-    }
-    state["conversations"].append(
-        {
-            "host": host,
-            "account_id": account["id"],
-            "json": {
-                "id": str(STORE.next_id()),
-                "unread": True,
-                "accounts": [status["account"]],
-                "last_status": status,
-            },
-        }
-    )
 
 
 # Views kept in modules of their own register on `bp` when imported; they use this module's helpers.
