@@ -18,16 +18,12 @@ def _favourited() -> set[tuple[str, str]]:
 
 def _sent_to(host: str, account_id: str, status_id: str) -> dict[str, Any] | None:
     """A fan's status as this account received it: in a mention or a direct conversation."""
+    # Both lists are kept per "<account id>@<host>" (indexed at insertion).
+    key = f"{account_id}@{host}"
     received = [
-        n["json"]["status"]
-        for n in _state()["notifications"]
-        if n["host"] == host and n["account_id"] == account_id and n["json"].get("status")
+        n["json"]["status"] for n in _state()["notifications"].get(key, []) if n["json"].get("status")
     ]
-    received += [
-        c["json"]["last_status"]
-        for c in _state()["conversations"]
-        if c["host"] == host and c["account_id"] == account_id
-    ]
+    received += [c["json"]["last_status"] for c in _state()["conversations"].get(key, [])]
     return next((s for s in received if s["id"] == status_id), None)
 
 
