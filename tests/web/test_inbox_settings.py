@@ -390,3 +390,17 @@ def test_an_analyst_reads_the_inbox_but_sets_nothing_up(app, session):
         assert web.get(url).status_code == 403
     page = web.get("/c/mario/inbox").get_data(as_text=True)
     assert 'id="inbox-settings"' not in page and 'id="saved-replies-link"' not in page
+
+
+def test_the_inbox_is_reached_from_the_nav_the_workspace_and_links_to_its_set_up(app, session):
+    client, manager = _setup()
+    web = _web(app, manager)
+    home = web.get("/c/mario/").get_data(as_text=True)
+    assert 'href="/c/mario/inbox" id="open-inbox"' in home
+    assert 'href="/inbox" id="nav-inbox"' in home and 'href="/c/mario/inbox" id="nav-client-inbox"' in home
+    assert 'href="/inbox" id="nav-inbox"' in web.get("/").get_data(as_text=True)
+    page = web.get("/c/mario/inbox").get_data(as_text=True)
+    assert 'href="/c/mario/inbox/settings" id="inbox-settings"' in page
+    assert 'href="/c/mario/inbox/saved-replies" id="saved-replies-link"' in page
+    settings_page = web.get("/c/mario/inbox/settings").get_data(as_text=True)
+    assert 'href="/c/mario/inbox/rules" id="setup-rules"' in settings_page
