@@ -12,7 +12,8 @@ from tenants.inbox import settings_store
 from tenants.models import AuditEntry
 from tests.factories import AgencyFactory, ClientFactory
 
-CIPHER = TokenCipher((Fernet.generate_key().decode(),))
+OLD_KEY = Fernet.generate_key().decode()
+CIPHER = TokenCipher((OLD_KEY,))
 OFFICE = {"timezone": "Europe/Rome", "weekly": {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed")}}
 
 
@@ -84,3 +85,13 @@ def test_unusable_settings_are_refused_with_the_field_named(session, client, cha
     with pytest.raises(Invalid) as refused:
         _save(session, client, **changes)
     assert set(refused.value.params["fields"]) == {field}
+
+
+def test_key_rotation_re_encrypts_the_webhook(session, client):
+    from tenants.services.social_accounts import rotate_keys
+
+    _save(session, client, crisis_webhook="https://hooks.example/T/B/secret")
+    new_key = Fernet.generate_key().decode()
+    assert rotate_keys(session=session, cipher=TokenCipher((new_key, OLD_KEY))) == 1
+    row = settings_store.get_settings(session=session, agency_id=client.agency_id, client_id=client.id)
+    assert TokenCipher((new_key,)).decrypt(row.crisis_webhook_enc) == "https://hooks.example/T/B/secret"
