@@ -17,14 +17,17 @@ from tenants.models import (
     AuditEntry,
     Client,
     CrisisAlert,
+    CsvImport,
     InboxAction,
     InboxItem,
     InboxItemTag,
     InboxNote,
-    CsvImport,
+    InboxSettings,
+    InboxTag,
     Invitation,
     MediaAsset,
     Membership,
+    ModerationRule,
     NotificationPreference,
     OnboardingLink,
     OutboxMessage,
@@ -33,6 +36,7 @@ from tenants.models import (
     PostTarget,
     PostWatcher,
     PublishAttempt,
+    SavedReply,
     SocialAccount,
     membership_clients,
 )
@@ -190,6 +194,39 @@ def world(session) -> World:
         agency_id=agency.id, client_id=victim.id, window_negative=9, threshold=5.0, expected=1.0
     )
     session.add(victim_alert)
+    victim_tag = InboxTag(agency_id=agency.id, client_id=victim.id, name="victim client zeta tag")
+    session.add(victim_tag)
+    session.flush()
+    victim_reply = SavedReply(
+        agency_id=agency.id,
+        client_id=victim.id,
+        title="Victim Client Zeta reply",
+        text="Victim Client Zeta text",
+    )
+    session.add(victim_reply)
+    victim_rule = ModerationRule(
+        agency_id=agency.id,
+        client_id=victim.id,
+        name="Victim Client Zeta rule",
+        keywords=["victim"],
+        action="tag",
+        tag_id=victim_tag.id,
+    )
+    session.add(victim_rule)
+    session.add(
+        InboxSettings(
+            agency_id=agency.id,
+            client_id=victim.id,
+            business_hours={
+                "timezone": "Europe/Rome",
+                "weekly": {"mon": [["09:00", "18:00"]]},
+                "holidays": [],
+            },
+            crisis={},
+            crisis_webhook_enc="victim-webhook-ciphertext",
+            holding_statement="Victim Client Zeta holding statement",
+        )
+    )
     session.commit()
     return World(
         victim_agency=agency,
@@ -213,6 +250,8 @@ def world(session) -> World:
             "import_id": victim_import.id,
             "item_id": victim_item.id,
             "alert_id": victim_alert.id,
+            "saved_reply_id": victim_reply.id,
+            "rule_id": victim_rule.id,
         },
         members_by_role=by_role,
     )
@@ -329,6 +368,35 @@ def _snapshot(session, agency_id: int):
         session.scalar(select(func.count(InboxNote.id)).where(InboxNote.agency_id == agency_id)),
         session.scalar(select(func.count(InboxItemTag.item_id)).where(InboxItemTag.agency_id == agency_id)),
         session.scalars(select(CrisisAlert.acknowledged_at).where(CrisisAlert.agency_id == agency_id)).all(),
+        # The inbox set-up: tags, saved replies, rules and settings (the webhook included).
+        session.scalars(
+            select(InboxTag.name).where(InboxTag.agency_id == agency_id).order_by(InboxTag.id)
+        ).all(),
+        session.execute(
+            select(SavedReply.title, SavedReply.text, SavedReply.uses)
+            .where(SavedReply.agency_id == agency_id)
+            .order_by(SavedReply.id)
+        ).all(),
+        session.execute(
+            select(ModerationRule.name, ModerationRule.keywords, ModerationRule.action, ModerationRule.tag_id)
+            .where(ModerationRule.agency_id == agency_id)
+            .order_by(ModerationRule.id)
+        ).all(),
+        [
+            (
+                s.client_id,
+                s.business_hours,
+                s.first_response_minutes,
+                s.resolution_minutes,
+                s.sync_minutes,
+                s.crisis,
+                s.crisis_webhook_enc,
+                s.holding_statement,
+            )
+            for s in session.scalars(
+                select(InboxSettings).where(InboxSettings.agency_id == agency_id).order_by(InboxSettings.id)
+            )
+        ],
     )
 
 
@@ -490,3 +558,55 @@ def test_nobody_without_the_client_can_ask_to_hear_of_its_posts(app, session, wo
     assert "Victim Client Zeta" not in page
     assert session.scalars(select(NotificationPreference)).all() == []
     assert session.scalars(select(PostWatcher)).all() == []
+
+
+INBOX_SET_UP = (
+    ("GET", "/c/{slug}/inbox/settings"),
+    ("POST", "/c/{slug}/inbox/settings"),
+    ("GET", "/c/{slug}/inbox/saved-replies"),
+    ("POST", "/c/{slug}/inbox/saved-replies"),
+    ("POST", "/c/{slug}/inbox/saved-replies/{saved_reply_id}"),
+    ("POST", "/c/{slug}/inbox/saved-replies/{saved_reply_id}/delete"),
+    ("GET", "/c/{slug}/inbox/rules"),
+    ("POST", "/c/{slug}/inbox/rules"),
+    ("POST", "/c/{slug}/inbox/rules/{rule_id}/delete"),
+)
+
+
+@pytest.mark.parametrize("persona", ["other_agency", "manager_limited_to_sibling"])
+def test_nobody_without_the_client_reaches_its_inbox_set_up_even_through_their_own_client(
+    app, session, world, persona
+):
+    """Every set-up route answers 404; so do the victim's reply and rule ids under the caller's own client."""
+    if persona == "other_agency":
+        outsider_agency = AgencyFactory(name="Outsider")
+        ClientFactory(agency_id=outsider_agency.id, name="Outsider Client", slug="outsider-client")
+        user, own_slug = member(outsider_agency), "outsider-client"
+    else:
+        sibling = session.scalars(select(Client).where(Client.slug == "sibling-client")).one()
+        user, own_slug = member(world.victim_agency, "manager", limited_to=[sibling]), "sibling-client"
+    ids = {"saved_reply_id": world.values["saved_reply_id"], "rule_id": world.values["rule_id"]}
+    # Valid data: a refusal must come from the tenant check, not from a form error.
+    data = {
+        "title": "Hijacked",
+        "text": "Hijacked",
+        f"reply-{ids['saved_reply_id']}-title": "Hijacked",
+        f"reply-{ids['saved_reply_id']}-text": "Hijacked",
+        "name": "Hijacked",
+        "keywords": "hijacked",
+        "action": "hide",
+    }
+    before = _snapshot(session, world.victim_agency.id)
+    web = app.test_client()
+    login(web, user)
+    for method, pattern in INBOX_SET_UP:
+        url = pattern.format(slug="victim-client", **ids)
+        resp = web.open(url, method=method, data=data if method == "POST" else None)
+        assert resp.status_code == 404, f"{method} {url} as {persona}: {resp.status_code}"
+        _assert_no_leak(resp, f"{method} {url} as {persona}", markers=("Victim Client Zeta",))
+    for method, pattern in INBOX_SET_UP[4:6] + INBOX_SET_UP[8:]:
+        url = pattern.format(slug=own_slug, **ids)
+        resp = web.open(url, method=method, data=data)
+        assert resp.status_code == 404, f"{method} {url} as {persona}: {resp.status_code}"
+        _assert_no_leak(resp, f"{method} {url} as {persona}", markers=("Victim Client Zeta",))
+    assert _snapshot(session, world.victim_agency.id) == before

@@ -152,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.calendar_io import bp as calendar_io_bp
     from web.views.inbox import bp as inbox_bp
     from web.views.inbox_actions import bp as inbox_actions_bp
+    from web.views.inbox_settings import bp as inbox_settings_bp
     from web.views.media import bp as media_bp
     from web.views.notification_settings import bp as notification_settings_bp
     from web.views.oauth import bp as oauth_bp
@@ -183,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
         publishing_bp,
         inbox_bp,
         inbox_actions_bp,
+        inbox_settings_bp,
         webhooks_bp,
         oauth_bp,
         onboarding_bp,

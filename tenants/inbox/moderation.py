@@ -11,6 +11,7 @@ from tenants.checks.tokens import words
 from tenants.checks.wordlists import WordList, find_phrases, offensive_words
 from tenants.errors import N_, Invalid, NotFound
 from tenants.inbox.people import works_on_inbox
+from tenants.inbox.triage import get_or_create_tag
 from tenants.models import InboxTag, ModerationRule
 
 RULE_ACTIONS = ("tag", "assign", "hide")
@@ -80,9 +81,10 @@ def create_rule(
     match_offensive: bool,
     action: str,
     tag_id: int | None = None,
+    tag_name: str = "",
     assignee_id: int | None = None,
 ) -> ModerationRule:
-    """Add a rule after checking its action's target belongs to this client."""
+    """Add a rule after checking its action's target belongs to this client (a tag_name is created if new)."""
     keywords = [k.strip().lower() for k in keywords if k.strip()][:200]
     if not name.strip():
         raise Invalid(N_("Give the rule a name."), field="name")
@@ -90,6 +92,10 @@ def create_rule(
         raise Invalid(N_("Choose what the rule does."), field="action")
     if not keywords and not match_offensive:
         raise Invalid(N_("Give keywords or match offensive words."), field="keywords")
+    if action == "tag" and tag_id is None and tag_name.strip():
+        tag_id = get_or_create_tag(
+            session=session, agency_id=agency_id, client_id=client_id, name=tag_name
+        ).id
     if action == "tag":
         tag = session.get(InboxTag, tag_id) if tag_id else None
         if tag is None or (tag.agency_id, tag.client_id) != (agency_id, client_id):

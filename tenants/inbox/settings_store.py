@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
 from tenants.errors import N_, Invalid
-from tenants.inbox.business_hours import BusinessHours
+from tenants.inbox.business_hours import BusinessHours, add_business_seconds
 from tenants.inbox.crisis import CrisisSettings
 from tenants.inbox.sla import SlaTargets
-from tenants.models import Client, InboxSettings
+from tenants.models import Client, InboxSettings, User
 from tenants.models.base import utcnow
+from tenants.services import audit
 
 SYNC_CHOICES = (1, 5, 15, 60)
+MAX_WEBHOOK_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -80,24 +83,36 @@ def update_settings(
     crisis: dict,
     holding_statement: str,
     crisis_webhook: str | None = None,
+    allow_http: bool = False,
+    actor: User | None = None,
 ) -> InboxSettings:
-    """Validate and save; `crisis_webhook` None keeps the stored URL, "" removes it."""
+    """Validate and save; webhook None keeps the stored one, "" removes it; http:// only if allow_http."""
     errors: dict[str, str] = {}
     try:
         hours = BusinessHours.from_json(business_hours)
-    except ValueError as exc:
-        errors["business_hours"] = str(exc)
+    except ValueError:
+        errors["business_hours"] = N_("Write hours like 09:00-13:00, 14:00-18:00 and dates like 2026-12-25.")
+    else:
+        if not hours.has_open_hours:
+            # Due times are counted in open hours: a week with none would leave every item without one.
+            errors["business_hours"] = N_("Open the inbox on at least one day of the week.")
     try:
         crisis_settings = CrisisSettings.from_json(crisis)
-    except ValueError as exc:
-        errors["crisis"] = str(exc)
+    except ValueError:
+        errors["crisis"] = N_(
+            "Check the crisis alert numbers: the baseline and the cooldown must last at least one window."
+        )
     if not 1 <= first_response_minutes <= 7 * 24 * 60:
         errors["first_response_minutes"] = N_("Between 1 minute and 7 days.")
     if not first_response_minutes <= resolution_minutes <= 30 * 24 * 60:
         errors["resolution_minutes"] = N_("At least the first-response target and at most 30 days.")
+    elif "business_hours" not in errors and not _reachable(hours, resolution_minutes):
+        errors["resolution_minutes"] = N_(
+            "The business hours leave too little open time to reach this target."
+        )
     if sync_minutes not in SYNC_CHOICES:
         errors["sync_minutes"] = N_("Choose one of the offered intervals.")
-    if crisis_webhook and not crisis_webhook.startswith("https://"):
+    if crisis_webhook and not _webhook_ok(crisis_webhook, allow_http=allow_http):
         errors["crisis_webhook"] = N_("The webhook address must start with https://.")
     if errors:
         raise Invalid(N_("Some inbox settings are not valid."), fields=errors)
@@ -108,7 +123,50 @@ def update_settings(
     row.resolution_minutes = resolution_minutes
     row.sync_minutes = sync_minutes
     row.holding_statement = holding_statement.strip()[:5000]
+    webhook = "kept"
     if crisis_webhook is not None:
+        webhook = "replaced" if crisis_webhook else "removed"
         row.crisis_webhook_enc = cipher.encrypt(crisis_webhook) if crisis_webhook else None
     row.updated_at = utcnow()
+    # The webhook URL is a secret: the trail says only what happened to it.
+    audit.record(
+        session=session,
+        agency_id=agency_id,
+        client_id=client_id,
+        actor=actor,
+        action="inbox.settings_updated",
+        target_type="client",
+        target_id=client_id,
+        details={
+            "first_response_minutes": first_response_minutes,
+            "resolution_minutes": resolution_minutes,
+            "sync_minutes": sync_minutes,
+            "crisis_enabled": crisis_settings.enabled,
+            "webhook": webhook,
+        },
+    )
     return row
+
+
+def _webhook_ok(url: str, *, allow_http: bool) -> bool:
+    """An absolute https:// URL with a host (http:// too where allowed, e.g. against the sandbox)."""
+    schemes = ("https", "http") if allow_http else ("https",)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in schemes
+        and bool(parts.hostname)
+        and len(url) <= MAX_WEBHOOK_LENGTH
+        and not any(c.isspace() for c in url)
+    )
+
+
+def _reachable(hours: BusinessHours, minutes: int) -> bool:
+    """Whether ingest can compute a due time this far ahead (it searches two years of open hours)."""
+    try:
+        add_business_seconds(hours, utcnow(), minutes * 60)
+    except ValueError:
+        return False
+    return True

@@ -273,7 +273,7 @@ def save_mastodon_app(
 
 def rotate_keys(*, session: Session, cipher: TokenCipher) -> int:
     """Re-encrypt every stored secret under the newest key; returns how many values changed."""
-    from tenants.models import PendingConnection
+    from tenants.models import InboxSettings, PendingConnection
 
     count = 0
     for account in session.scalars(select(SocialAccount)):
@@ -287,6 +287,9 @@ def rotate_keys(*, session: Session, cipher: TokenCipher) -> int:
         count += 1
     for pending in session.scalars(select(PendingConnection).where(PendingConnection.used_at.is_(None))):
         pending.payload_enc = cipher.rotate(pending.payload_enc)
+        count += 1
+    for inbox in session.scalars(select(InboxSettings).where(InboxSettings.crisis_webhook_enc.is_not(None))):
+        inbox.crisis_webhook_enc = cipher.rotate(inbox.crisis_webhook_enc)
         count += 1
     session.flush()
     return count

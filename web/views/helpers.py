@@ -16,13 +16,18 @@ def translate(exc: DomainError) -> str:
     return gettext(exc.message, **exc.params)
 
 
-def attach_error(form: FlaskForm, exc: DomainError) -> None:
-    """Show a service error next to its field, or at the top of the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, translate(exc)]
-    else:
-        flash(translate(exc), "error")
+def attach_error(form: FlaskForm, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service error next to its field(s), or at the top of the form; aliases rename service fields."""
+    aliases = aliases or {}
+    # A service that checks many values at once reports them all: {field: message}.
+    many = exc.params.get("fields")
+    messages = {n: gettext(m) for n, m in many.items()} if many else {exc.field: translate(exc)}
+    for name, message in messages.items():
+        field = getattr(form, aliases.get(name, name), None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
 
 
 def safe_next(target: str | None, default: str) -> str:
