@@ -16,7 +16,7 @@ from tenants.inbox.moderation import CompiledRule, compile_rules, list_rules
 from tenants.inbox.priority import is_question, priority_of
 from tenants.inbox.sentiment import score_sentiment
 from tenants.inbox.settings_store import InboxRules, get_settings, rules_of
-from tenants.models import InboxAction, InboxItem, InboxItemTag, SocialAccount
+from tenants.models import Client, InboxAction, InboxItem, InboxItemTag, SocialAccount
 from tenants.models.base import utcnow
 
 # Items older than this when first seen (an account connected with years of history) start closed.
@@ -47,7 +47,8 @@ def ingest(
     if not items:
         return result
     settings = get_settings(session=session, agency_id=account.agency_id, client_id=account.client_id)
-    rules = rules_of(settings)
+    client = session.get(Client, account.client_id)
+    rules = rules_of(settings, timezone=client.timezone if client else None)
     compiled = compile_rules(
         list_rules(session=session, agency_id=account.agency_id, client_id=account.client_id)
     )

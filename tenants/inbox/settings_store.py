@@ -57,10 +57,11 @@ def get_settings(*, session: Session, agency_id: int, client_id: int) -> InboxSe
     return row
 
 
-def rules_of(row: InboxSettings) -> InboxRules:
-    """Parse a settings row (stored JSON was validated on save)."""
+def rules_of(row: InboxSettings, *, timezone: str | None = None) -> InboxRules:
+    """Parse a settings row (validated on save); `timezone`, the client's current one, wins over the saved."""
+    hours = row.business_hours if timezone is None else {**row.business_hours, "timezone": timezone}
     return InboxRules(
-        hours=BusinessHours.from_json(row.business_hours),
+        hours=BusinessHours.from_json(hours),
         targets=SlaTargets(
             first_response_seconds=row.first_response_minutes * 60,
             resolution_seconds=row.resolution_minutes * 60,
