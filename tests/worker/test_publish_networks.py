@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tenants.models import Post, PostTarget, SocialAccount, User, utcnow
-from tests.worker.conftest import NETWORKS
+from tests.conftest import DEMO_NETWORKS as NETWORKS
 from tests.worker.test_publish import _run
 from worker import rate_limits
 from worker.queues import redis_connection
