@@ -267,6 +267,25 @@ def sandbox(host: str, port: int, audience_every: float) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+@main.command("webhooks-subscribe")
+@click.option("--callback", default=None, help="public URL of /webhooks/meta (default: CADENZA_BASE_URL's)")
+def webhooks_subscribe(callback: str | None) -> None:
+    """Subscribe Cadenza's Meta app to page comments and messages, and install it on every connected page."""
+    from web.views.webhooks import meta_verify_token
+    from worker.networks.errors import ConnectorError
+    from worker.webhook_setup import install_on_every_page, subscribe_meta
+
+    settings = _settings()
+    url = callback or f"{settings.base_url}/webhooks/meta"
+    try:
+        subscribe_meta(settings, callback_url=url, verify_token=meta_verify_token(settings))
+    except ConnectorError as exc:
+        raise click.ClickException(f"Meta refused the subscription: {exc.reason}") from exc
+    with _session() as session:
+        pages = install_on_every_page(settings=settings, session=session)
+    click.echo(f"Meta webhooks: {url} subscribed; installed on {pages} page(s)")
+
+
 @main.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int, help="Web port.")
@@ -287,8 +306,15 @@ def up(host: str, port: int, reports_port: int) -> None:
         children["sandbox"] = subprocess.Popen([*me, "sandbox", "--port", sandbox_port, *audience], env=env)
         if _wait_for(f"{settings.sandbox_url}/_control/health"):
             subprocess.run([*me, "seed-demo-accounts"], env=env, check=False)
+    children["web"] = subprocess.Popen([*me, "web", "--host", host, "--port", str(port)], env=env)
+    if settings.uses_sandbox and _wait_for(f"http://{host}:{port}/healthz"):
+        # The sandbox pushes the demo pages' comments and messages here, signed, as Meta would.
+        subprocess.run(
+            [*me, "webhooks-subscribe", "--callback", f"http://{host}:{port}/webhooks/meta"],
+            env=env,
+            check=False,
+        )
     children |= {
-        "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)], env=env),
         "worker": subprocess.Popen([*me, "worker"], env=env),
         "scheduler": subprocess.Popen([*me, "scheduler"], env=env),
         "reports": subprocess.Popen(_streamlit_command(host, reports_port), env=env),

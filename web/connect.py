@@ -26,6 +26,7 @@ from worker.networks.base import Connector
 from worker.networks.errors import ConnectorError
 from worker.networks.registry import get_connector
 from worker.networks.types import AppCredentials, DiscoveredAccount, TokenSet
+from worker.webhook_setup import install_on_page
 
 STATE_TTL_SECONDS = 600
 
@@ -286,6 +287,7 @@ def save(*, network: str, client: Client, items: list[GrantedAccount], actor: Ac
             user_agent=request.headers.get("User-Agent"),
         )
         saved.append(account)
+        install_on_page(settings=settings(), session=db(), cipher=cipher(), account=account)
     if actor.link_id:
         onboarding.record_connected(session=db(), link=link, count=len(items))
     return saved

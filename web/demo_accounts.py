@@ -18,6 +18,7 @@ from tenants.settings import Settings
 from worker.networks.errors import ConnectorError
 from worker.networks.registry import get_connector
 from worker.networks.types import AppCredentials, DiscoveredAccount, TokenSet
+from worker.webhook_setup import install_on_every_page
 
 log = logging.getLogger("cadenza.demo")
 # network -> sandbox login (a Bluesky handle) owning the demo brand's account there, and which account to keep
@@ -142,6 +143,7 @@ def connect_demo_accounts(settings: Settings) -> list[str]:
             if handle:
                 connected.append(handle)
         session.flush()
+        install_on_every_page(settings=settings, session=session)
         seed_demo_calendar(session=session, client=client, settings=settings)
         session.commit()
     engine.dispose()

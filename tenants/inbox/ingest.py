@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,18 +55,29 @@ def ingest(
     unique = list({item.remote_id: item for item in items}.values())
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
-        known = set(
-            session.scalars(
-                select(InboxItem.remote_id).where(
+        known = dict(
+            session.execute(
+                select(InboxItem.remote_id, InboxItem.author_name).where(
                     InboxItem.account_id == account.id,
                     InboxItem.remote_id.in_([item.remote_id for item in chunk]),
                 )
-            )
+            ).all()
         )
+        _fill_names(session, account, [i for i in chunk if i.author_name and known.get(i.remote_id) == ""])
         fresh = [item for item in chunk if item.remote_id not in known]
         if fresh:
             _insert(session, account, fresh, source, now, rules, compiled, result)
     return result
+
+
+def _fill_names(session: Session, account: SocialAccount, named: list[Incoming]) -> None:
+    """A webhook that carried no name (Messenger sends ids only) gets it from the poll of the same item."""
+    for item in named:
+        session.execute(
+            update(InboxItem)
+            .where(InboxItem.account_id == account.id, InboxItem.remote_id == item.remote_id)
+            .values(author_name=item.author_name[:200], author_handle=item.author_handle[:200])
+        )
 
 
 def _insert(

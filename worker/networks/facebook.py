@@ -28,6 +28,9 @@ POST_FIELDS = (
 DM_FIELDS = "id,updated_time,messages.limit(10){id,message,from,created_time}"
 
 
+WEBHOOK_FIELDS = ("feed", "messages")
+
+
 class FacebookConnector(MetaGraphConnector):
     network = "facebook"
     inbox_newest_first = frozenset({"dm"})
@@ -93,6 +96,30 @@ class FacebookConnector(MetaGraphConnector):
 
     def delete_post(self, creds: AccountCredentials, remote_id: str) -> None:
         self.delete_object(creds.access_token, remote_id)
+
+    # --- webhooks -------------------------------------------------------------------------------
+    def subscribe_webhooks(self, *, callback_url: str, verify_token: str) -> None:
+        """Subscribe Cadenza's app to page comments and messages (Meta calls the callback to verify it)."""
+        self.graph(
+            "POST",
+            f"{self.app.client_id}/subscriptions",
+            params={"access_token": f"{self.app.client_id}|{self.app.client_secret}"},
+            data={
+                "object": "page",
+                "callback_url": callback_url,
+                "fields": ",".join(WEBHOOK_FIELDS),
+                "verify_token": verify_token,
+            },
+        )
+
+    def install_webhooks(self, creds: AccountCredentials) -> None:
+        """Install the app on the page, so the page's comments and messages reach the subscription."""
+        self.graph(
+            "POST",
+            f"{_page_id(creds)}/subscribed_apps",
+            token=creds.access_token,
+            data={"subscribed_fields": ",".join(WEBHOOK_FIELDS)},
+        )
 
     def _upload_photo(self, creds: AccountCredentials, item: MediaItem) -> str:
         """An unpublished page photo, to attach to the feed post (several photos make one post)."""
