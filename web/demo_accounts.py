@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from sqlalchemy import select
 
 from sandbox.consent import authorize
@@ -122,6 +123,14 @@ def connect_sandbox_account(
     return f"{network}:{account.handle}"
 
 
+def _warm_up_audience(settings: Settings, steps: int = 15) -> None:
+    """Let the sandbox audience talk for a while, so the demo inbox has a history on first look."""
+    try:
+        httpx.post(f"{settings.sandbox_url}/_control/audience/tick", json={"steps": steps}, timeout=30)
+    except httpx.HTTPError as exc:
+        log.warning("demo audience not warmed up: %s", exc)
+
+
 def connect_demo_accounts(settings: Settings) -> list[str]:
     """Give the demo client sandbox accounts once; returns the handles connected now."""
     engine = make_engine(settings)
@@ -144,6 +153,7 @@ def connect_demo_accounts(settings: Settings) -> list[str]:
                 connected.append(handle)
         session.flush()
         install_on_every_page(settings=settings, session=session)
+        _warm_up_audience(settings)
         seed_demo_calendar(session=session, client=client, settings=settings)
         session.commit()
     engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenants.errors import N_, NotFound
@@ -17,6 +17,8 @@ from tenants.services import notifications
 
 # A banner stays up this long after the alert unless someone acknowledges it.
 BANNER_HOURS = 24
+# Less inbox history than this is no baseline to compare a spike with.
+MIN_HISTORY = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,31 @@ def check_for_crisis(
         .order_by(CrisisAlert.fired_at.desc())
         .limit(1)
     )
+    # The baseline is the windows the client's inbox has history for: a just-connected client has a short
+    # one (down to MIN_HISTORY), and none at all before that, when a first read's backlog would look like
+    # a spike.
+    oldest = session.scalar(
+        select(func.min(InboxItem.created_at)).where(
+            InboxItem.agency_id == agency_id, InboxItem.client_id == client_id
+        )
+    )
+    history = int((now - oldest) / window) if oldest else 0
+    if oldest is None or now - oldest < MIN_HISTORY:
+        decision = SpikeDecision(
+            fire=False,
+            reason="no_baseline",
+            window_negative=counts[0],
+            expected=0.0,
+            threshold=float("inf"),
+            cooldown_until=None,
+        )
+        return CrisisCheck(decision=decision)
     decision = detect_spike(
-        config, window_negative=counts[0], baseline_counts=counts[1:], last_alert_at=last, now=now
+        config,
+        window_negative=counts[0],
+        baseline_counts=counts[1 : 1 + max(1, min(history, baseline_windows))],
+        last_alert_at=last,
+        now=now,
     )
     if not decision.fire:
         return CrisisCheck(decision=decision)
