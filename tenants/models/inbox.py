@@ -96,6 +96,9 @@ class InboxSyncState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     error_class: Mapped[str | None] = mapped_column(String(20), default=None)
     error_message: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Where an interrupted read stopped (a failure, or the page limit): the next read carries on from there
+    # once it has caught up with the newest items, so nothing older is skipped.
+    resume_cursor: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class InboxAction(Base):

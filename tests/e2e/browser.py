@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 10_000
+VIEWPORT = {"width": 1366, "height": 900}
 
 
 def require_chromium() -> None:
@@ -58,7 +59,8 @@ def browser_session():
         contexts = []
 
         def open_page(base_url: str, locale: str = "en-US"):
-            context = browser.new_context(base_url=base_url, locale=locale)
+            # A laptop screen: the month calendar and its drop targets fit without scrolling mid-drag.
+            context = browser.new_context(base_url=base_url, locale=locale, viewport=VIEWPORT)
             context.set_default_timeout(TIMEOUT_MS)
             contexts.append(context)
             return context.new_page()

@@ -397,7 +397,7 @@ def test_the_inbox_is_reached_from_the_nav_the_workspace_and_links_to_its_set_up
     web = _web(app, manager)
     home = web.get("/c/mario/").get_data(as_text=True)
     assert 'href="/c/mario/inbox" id="open-inbox"' in home
-    assert 'href="/inbox" id="nav-inbox"' in home and 'href="/c/mario/inbox" id="nav-client-inbox"' in home
+    assert 'href="/c/mario/inbox" id="nav-client-inbox"' in home and 'id="nav-inbox"' not in home
     assert 'href="/inbox" id="nav-inbox"' in web.get("/").get_data(as_text=True)
     page = web.get("/c/mario/inbox").get_data(as_text=True)
     assert 'href="/c/mario/inbox/settings" id="inbox-settings"' in page

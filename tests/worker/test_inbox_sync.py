@@ -12,6 +12,7 @@ from tenants.inbox import sync_state
 from tenants.models import InboxItem, InboxSyncState, SocialAccount, utcnow
 from tenants.networks import inbox_kinds
 from tests.workers import drain
+from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.jobs.inbox_sync import enqueue_due_syncs, sync_account_inbox
 from worker.networks.types import PublishRequest
@@ -119,3 +120,26 @@ def test_sync_now_makes_every_read_of_the_client_due(demo, session):
     assert due
     assert {d.client_id for d in due} == {client.id}
     assert len(sync_state.due_syncs(session=session)) == len(due)
+
+
+def test_reads_through_a_failing_network_end_with_every_item_once(demo, sandbox, session, worker_env):
+    """A third of the network's answers fail: each read keeps the pages it got, retries later, and in the
+    end every mention is in the inbox exactly once."""
+    _client, accounts = demo
+    x = accounts["x"]
+    seeded = sandbox.bulk("x", "mention", x.remote_id, 450)
+    sandbox.fault("x", "error", status=503, probability=0.35, times=-1)
+    redis = redis_connection(worker_env.redis_url)
+    outcomes = []
+    for _ in range(60):
+        outcomes.append(sync_account_inbox(x.id, "mention")["outcome"])
+        if outcomes[-1] == "synced":
+            break
+        # Time passes: the hold the network's answer set runs out before the next read.
+        redis.delete(f"{rate_limits.PREFIX}{x.id}", f"{rate_limits.APP_PREFIX}x")
+    sandbox.clear_faults()
+    assert "retry_later" in outcomes and outcomes[-1] == "synced"
+    session.expire_all()
+    stored = session.scalars(select(InboxItem.remote_id).where(InboxItem.account_id == x.id)).all()
+    assert len(stored) == len(set(stored))
+    assert set(seeded["ids"]) <= set(stored)

@@ -24,7 +24,7 @@ from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
 from worker.jobs.tokens import ready_to_call
-from worker.networks.errors import ConnectorError, ReconnectNeeded, RetryLater
+from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import InboxItem
 from worker.queues import enqueue_once, get_queue, redis_connection
 
@@ -99,33 +99,26 @@ def sync_account_inbox(account_id: int, kind: str) -> dict[str, int | str]:
 def _sync(
     session: Session, settings: Settings, redis: Redis, account: SocialAccount, kind: str
 ) -> tuple[str, dict[str, int], list[int]]:
-    totals = {"read": 0, "new": 0, "pages": 0}
     if not ready_to_call(session, account):
-        return "reconnect", totals, []
+        return "reconnect", {"read": 0, "new": 0, "pages": 0}, []
     state = sync_state.state_for(session=session, account=account, kind=kind)
     held = rate_limits.holds_for(redis, {account.id: account.network}).get(account.id)
     if held is not None:
         state.next_sync_at = held  # another call already heard "not before" from the network
-        return "held", totals, []
+        return "held", {"read": 0, "new": 0, "pages": 0}, []
     cipher = TokenCipher.from_settings(settings)
     connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
-    creds = credentials_for(cipher=cipher, account=account)
-    cursor: str | None = None
-    newest_first = kind in connector.inbox_newest_first
+    reader = _Reader(
+        session, redis, account, kind, connector, credentials_for(cipher=cipher, account=account)
+    )
     try:
-        for _ in range(MAX_PAGES):
-            page = connector.read_inbox(creds, kind=kind, cursor=cursor)
-            result = ingest(session=session, account=account, items=[incoming(i) for i in page.items])
-            session.commit()  # each page is kept even if a later page fails
-            after_page(redis, account, result)
-            totals["pages"] += 1
-            totals["read"] += len(page.items)
-            totals["new"] += len(result.new_ids)
-            cursor = page.cursor
-            # Newest-first feeds: a page with nothing new means everything older is known too.
-            if not cursor or (newest_first and page.items and not result.new_ids):
-                break
+        # First the newest items, then, if an earlier read was cut short, on from where it stopped.
+        stopped_at = reader.read(None, stop_when_known=kind in connector.inbox_newest_first)
+        if stopped_at is None and state.resume_cursor:
+            stopped_at = reader.read(state.resume_cursor, stop_when_known=False)
+        state.resume_cursor = stopped_at
     except RetryLater as exc:
+        _keep_place(state, reader)
         if exc.app_wide:
             rate_limits.hold_app(redis, account.network, exc.retry_at)
         else:
@@ -133,22 +126,68 @@ def _sync(
         sync_state.record_failure(
             session=session, state=state, error_class="retry_later", message=exc.reason, retry_at=exc.retry_at
         )
-        return "retry_later", totals, []
+        return "retry_later", reader.totals, []
     except ReconnectNeeded as exc:
+        _keep_place(state, reader)
         sync_state.record_failure(session=session, state=state, error_class="reconnect", message=exc.reason)
         created = social_accounts.mark_needs_reconnect(session=session, account=account, reason=exc.reason)
         return (
             "reconnect",
-            totals,
+            reader.totals,
             notifications.email_notifications(
                 session=session, settings=settings, items=created, base_url=settings.base_url
             ),
         )
+    except Rejected as exc:
+        # A stale resume cursor the network no longer accepts: start afresh next time.
+        state.resume_cursor = None
+        sync_state.record_failure(session=session, state=state, error_class="rejected", message=exc.reason)
+        return "rejected", reader.totals, []
     except ConnectorError as exc:
+        _keep_place(state, reader)
         sync_state.record_failure(session=session, state=state, error_class="retry_later", message=exc.reason)
-        return "retry_later", totals, []
-    sync_state.record_success(session=session, state=state, new_items=totals["new"])
-    return "synced", totals, []
+        return "retry_later", reader.totals, []
+    sync_state.record_success(session=session, state=state, new_items=reader.totals["new"])
+    return "synced", reader.totals, []
+
+
+class _Reader:
+    """Reads pages of one account's kind, storing each page as it comes."""
+
+    def __init__(
+        self, session: Session, redis: Redis, account: SocialAccount, kind: str, connector, creds
+    ) -> None:
+        self.session, self.redis, self.account, self.kind = session, redis, account, kind
+        self.connector, self.creds = connector, creds
+        self.totals = {"read": 0, "new": 0, "pages": 0}
+        self.position: str | None = None  # the cursor being read when a call failed
+        self.gained = False  # whether anything new was stored before the failure
+
+    def read(self, cursor: str | None, *, stop_when_known: bool) -> str | None:
+        """Read on from `cursor`; returns where the page limit cut the read short (None: read to the end)."""
+        for _ in range(MAX_PAGES):
+            self.position = cursor
+            page = self.connector.read_inbox(self.creds, kind=self.kind, cursor=cursor)
+            result = ingest(
+                session=self.session, account=self.account, items=[incoming(i) for i in page.items]
+            )
+            self.session.commit()  # each page is kept even if a later page fails
+            after_page(self.redis, self.account, result)
+            self.totals["pages"] += 1
+            self.totals["read"] += len(page.items)
+            self.totals["new"] += len(result.new_ids)
+            self.gained = self.gained or bool(result.new_ids)
+            cursor = page.cursor
+            # Newest-first feeds: a page with nothing new means everything older is known too.
+            if not cursor or (stop_when_known and page.items and not result.new_ids):
+                return None
+        return cursor
+
+
+def _keep_place(state, reader: _Reader) -> None:
+    """A read that failed after storing newer items must come back for what lies beyond them."""
+    if reader.position is not None and (reader.gained or state.resume_cursor is None):
+        state.resume_cursor = reader.position
 
 
 def incoming(item: InboxItem) -> Incoming:

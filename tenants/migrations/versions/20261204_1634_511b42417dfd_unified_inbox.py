@@ -249,6 +249,7 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("error_class", sa.String(length=20), nullable=True),
         sa.Column("error_message", sa.String(length=500), nullable=True),
+        sa.Column("resume_cursor", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["social_accounts.id"],
