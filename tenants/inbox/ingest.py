@@ -18,6 +18,7 @@ from tenants.inbox.sentiment import score_sentiment
 from tenants.inbox.settings_store import InboxRules, get_settings, rules_of
 from tenants.models import Client, InboxAction, InboxItem, InboxItemTag, SocialAccount
 from tenants.models.base import utcnow
+from tenants.networks import inbox_actions
 
 # Items older than this when first seen (an account connected with years of history) start closed.
 BACKLOG_AGE = timedelta(days=7)
@@ -109,9 +110,10 @@ def _insert(
         .returning(InboxItem.id, InboxItem.remote_id)
     )
     inserted = session.execute(statement).all()
+    kinds = {row["remote_id"]: row["kind"] for row in rows}
     result.new_ids += [row.id for row in inserted]
     for item_id, remote_id in inserted:
-        _apply_rules(session, account, item_id, matched.get(remote_id, ()), result)
+        _apply_rules(session, account, item_id, kinds[remote_id], matched.get(remote_id, ()), result)
 
 
 def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rules: InboxRules) -> dict:
@@ -146,6 +148,7 @@ def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rul
         "priority": priority_of(
             sentiment=sentiment, question=question, author_followers=item.author_followers, kind=item.kind
         ),
+        "assignee_id": None,  # every row of a multi-row INSERT names the same columns
         "status": "closed" if backlog else "open",
         "closed_at": now if backlog else None,
         "first_response_due_at": add_business_seconds(
@@ -156,7 +159,9 @@ def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rul
     }
 
 
-def _apply_rules(session: Session, account: SocialAccount, item_id: int, hits, result: IngestResult) -> None:
+def _apply_rules(
+    session: Session, account: SocialAccount, item_id: int, kind: str, hits, result: IngestResult
+) -> None:
     tags = {rule.tag_id for rule in hits if rule.action == "tag" and rule.tag_id}
     for tag_id in sorted(tags):
         session.add(
@@ -164,7 +169,7 @@ def _apply_rules(session: Session, account: SocialAccount, item_id: int, hits, r
                 item_id=item_id, tag_id=tag_id, agency_id=account.agency_id, client_id=account.client_id
             )
         )
-    if any(rule.action == "hide" for rule in hits):
+    if any(rule.action == "hide" for rule in hits) and "inbox_hide" in inbox_actions(account.network, kind):
         action = InboxAction(
             agency_id=account.agency_id,
             client_id=account.client_id,
