@@ -85,13 +85,25 @@ def test_a_reply_reaches_the_network_once_even_when_asked_twice(network, demo, s
     assert item.first_response_at is not None and item.status == "pending"
 
 
-@pytest.mark.parametrize("network", ["facebook", "x", "mastodon", "bluesky"])
-def test_a_lost_answer_is_retried_without_a_second_reply(network, demo, sandbox, session, worker_env):
+@pytest.mark.parametrize(
+    ("network", "kind"),
+    [
+        ("facebook", "comment"),
+        ("facebook", "dm"),
+        ("instagram", "comment"),
+        ("x", "mention"),
+        ("x", "dm"),
+        ("mastodon", "mention"),
+        ("mastodon", "dm"),
+        ("bluesky", "mention"),
+    ],
+)
+def test_a_lost_answer_is_retried_without_a_second_reply(network, kind, demo, sandbox, session, worker_env):
     client, _accounts = demo
     sandbox.tick(steps=30)
     _sync(worker_env)
-    item = _item(session, network)
-    text = f"Ci scusiamo per l'attesa ({network})"
+    item = _item(session, network, kind)
+    text = f"Ci scusiamo per l'attesa ({network} {kind})"
     action = actions.request_action(
         session=session,
         agency_id=client.agency_id,

@@ -375,6 +375,10 @@ class XConnector(Connector):
         ).json()
         if "data" not in event:
             raise Rejected("X does not know this message any more.", detail=str(event.get("errors")))
+        # DMs have no idempotency key: after a lost answer, our message may already be in the conversation.
+        sent = self._sent_dm(creds, event["data"]["dm_conversation_id"], after=event_id, text=text)
+        if sent:
+            return PublishedPost(remote_id=sent)
         response = self.request(
             "POST",
             f"{self.api}/2/dm_conversations/with/{event['data']['sender_id']}/messages",
@@ -382,6 +386,31 @@ class XConnector(Connector):
             headers=headers,
         )
         return PublishedPost(remote_id=str(response.json()["data"]["dm_event_id"]))
+
+    def _sent_dm(
+        self, creds: AccountCredentials, conversation_id: str, *, after: str, text: str
+    ) -> str | None:
+        """Our message with this text in the conversation, after the one we answer (newest 100 events)."""
+        body = self.request(
+            "GET",
+            f"{self.api}/2/dm_events",
+            params={
+                "max_results": 100,
+                "event_types": "MessageCreate",
+                "dm_event.fields": "id,text,sender_id,dm_conversation_id",
+            },
+            headers=self._auth(creds.access_token),
+        ).json()
+        for event in body.get("data", []):
+            if int(event["id"]) <= int(after):
+                break  # newest first: everything from here on is older than the message we answer
+            if (
+                event.get("sender_id") == creds.remote_id
+                and event.get("dm_conversation_id") == conversation_id
+                and event.get("text") == text
+            ):
+                return str(event["id"])
+        return None
 
     # X offers no like, hide or delete for DMs, and the account may delete only its own posts.
     @inbox_action
