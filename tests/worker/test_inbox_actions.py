@@ -38,6 +38,20 @@ def _staff(session, client) -> User:
     return session.scalars(select(User).order_by(User.id)).first()
 
 
+def _reply(session, item: InboxItem, text: str, *, key: str, user: User | None = None) -> InboxAction:
+    """A reply asked for as the thread's form asks for it (one request key per form)."""
+    return actions.request_action(
+        session=session,
+        agency_id=item.agency_id,
+        client_id=item.client_id,
+        item_id=item.id,
+        action="reply",
+        user=user,
+        request_key=key,
+        text=text,
+    )
+
+
 def _replies(sandbox, network: str, text: str) -> list[dict]:
     return [p for p in sandbox.published(network) if p["text"] == text]
 
@@ -51,26 +65,8 @@ def test_a_reply_reaches_the_network_once_even_when_asked_twice(network, demo, s
     _sync(worker_env)
     item = _item(session, network)
     text = f"Grazie del messaggio! ({network})"
-    first = actions.request_action(
-        session=session,
-        agency_id=client.agency_id,
-        client_id=client.id,
-        item_id=item.id,
-        action="reply",
-        user=_staff(session, client),
-        request_key="form-1",
-        text=text,
-    )
-    again = actions.request_action(
-        session=session,
-        agency_id=client.agency_id,
-        client_id=client.id,
-        item_id=item.id,
-        action="reply",
-        user=_staff(session, client),
-        request_key="form-1",
-        text=text,
-    )
+    first = _reply(session, item, text, key="form-1", user=_staff(session, client))
+    again = _reply(session, item, text, key="form-1", user=_staff(session, client))
     session.commit()
     assert again.id == first.id
     outcome = perform_inbox_action(first.id)
@@ -104,16 +100,7 @@ def test_a_lost_answer_is_retried_without_a_second_reply(network, kind, demo, sa
     _sync(worker_env)
     item = _item(session, network, kind)
     text = f"Ci scusiamo per l'attesa ({network} {kind})"
-    action = actions.request_action(
-        session=session,
-        agency_id=client.agency_id,
-        client_id=client.id,
-        item_id=item.id,
-        action="reply",
-        user=None,
-        request_key="lost",
-        text=text,
-    )
+    action = _reply(session, item, text, key="lost", user=None)
     session.commit()
     sandbox.fault(network, "response_lost", times=1, write_only=True)
     assert perform_inbox_action(action.id) in ("unknown", "retry_later")
@@ -132,16 +119,7 @@ def test_linkedin_lost_answer_waits_for_a_person(demo, sandbox, session, worker_
     sandbox.tick(steps=30)
     _sync(worker_env)
     item = _item(session, "linkedin")
-    action = actions.request_action(
-        session=session,
-        agency_id=client.agency_id,
-        client_id=client.id,
-        item_id=item.id,
-        action="reply",
-        user=None,
-        request_key="lost",
-        text="Thanks!",
-    )
+    action = _reply(session, item, "Thanks!", key="lost", user=None)
     session.commit()
     sandbox.fault("linkedin", "response_lost", times=1, write_only=True)
     assert perform_inbox_action(action.id) == "unknown"
@@ -155,16 +133,7 @@ def test_a_worker_that_died_while_sending_does_not_cause_a_second_reply(demo, sa
     sandbox.tick(steps=30)
     _sync(worker_env)
     item = _item(session, "mastodon")
-    action = actions.request_action(
-        session=session,
-        agency_id=client.agency_id,
-        client_id=client.id,
-        item_id=item.id,
-        action="reply",
-        user=None,
-        request_key="crash",
-        text="Eccoci!",
-    )
+    action = _reply(session, item, "Eccoci!", key="crash", user=None)
     session.commit()
     # The reply went out, then the worker died before recording it: the row still says "sending".
     assert perform_inbox_action(action.id) == "sent"
@@ -193,16 +162,7 @@ def test_a_rejected_reply_is_kept_failed_and_told_to_its_author(demo, sandbox, s
     _sync(worker_env)
     item = _item(session, "x")
     author = _staff(session, client)
-    action = actions.request_action(
-        session=session,
-        agency_id=client.agency_id,
-        client_id=client.id,
-        item_id=item.id,
-        action="reply",
-        user=author,
-        request_key="refused",
-        text="Ciao",
-    )
+    action = _reply(session, item, "Ciao", key="refused", user=author)
     session.commit()
     sandbox.fault("x", "error", status=400, times=1)
     assert perform_inbox_action(action.id) == "rejected"
