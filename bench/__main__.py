@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import checks_quality, composer_latency, inbox_triage, publish_burst, publish_chaos
+from bench import (
+    checks_quality,
+    composer_latency,
+    inbox_ingest,
+    inbox_triage,
+    publish_burst,
+    publish_chaos,
+)
 
 
 def main() -> None:
@@ -13,6 +20,7 @@ def main() -> None:
     modules = {
         "checks_quality": checks_quality,
         "composer_latency": composer_latency,
+        "inbox_ingest": inbox_ingest,
         "inbox_triage": inbox_triage,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,
