@@ -90,14 +90,17 @@ def _insert(
                 row["assignee_id"] = assignee
         if row["sentiment"] == "negative":
             result.negative += 1
+    # One statement for every page, the rows as parameters: compiled once and cached, and sent as
+    # multi-row VALUES batches (insertmanyvalues). Rows inlined with .values(rows) made a new statement
+    # of ~1,000 bind parameters to compile per page, the bulk of ingest's time.
+    table = InboxItem.__table__
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(InboxItem)
-        .values(rows)
+        dialect.insert(table)
         .on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
-        .returning(InboxItem.id, InboxItem.remote_id)
+        .returning(table.c.id, table.c.remote_id)
     )
-    inserted = session.execute(statement).all()
+    inserted = session.execute(statement, rows).all()
     result.new_ids += [row.id for row in inserted]
     for item_id, remote_id in inserted:
         _apply_rules(session, account, item_id, matched.get(remote_id, ()), result)
@@ -142,6 +145,7 @@ def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rul
         ),
         "resolution_due_at": add_business_seconds(rules.hours, started, rules.targets.resolution_seconds),
         "updated_at": now,
+        "assignee_id": None,  # every row has the same keys (one executemany); an assign rule sets it
     }
 
 
