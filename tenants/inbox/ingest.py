@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tenants.inbox.business_hours import add_business_seconds
 from tenants.inbox.incoming import Incoming
 from tenants.inbox.language import detect_language
-from tenants.inbox.moderation import CompiledRule, compile_rules, list_rules
+from tenants.inbox.moderation import CompiledRule, compile_rules, list_rules, matching_rules
 from tenants.inbox.priority import is_question, priority_of
 from tenants.inbox.sentiment import score_sentiment
 from tenants.inbox.settings_store import InboxRules, get_settings, rules_of
@@ -82,7 +82,7 @@ def _insert(
     rows = [_row(account, item, source, now, rules) for item in fresh]
     matched: dict[str, list[CompiledRule]] = {}
     for row in rows:
-        hits = [rule for rule in compiled if rule.matches(row["text"])]
+        hits = matching_rules(compiled, row["text"])
         if hits:
             matched[row["remote_id"]] = hits
             assignee = next((r.assignee_id for r in hits if r.action == "assign"), None)
