@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Column, Row, TextClause, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -90,20 +92,72 @@ def _insert(
                 row["assignee_id"] = assignee
         if row["sentiment"] == "negative":
             result.negative += 1
-    # One statement for every page, the rows as parameters: compiled once and cached, and sent as
-    # multi-row VALUES batches (insertmanyvalues). Rows inlined with .values(rows) made a new statement
-    # of ~1,000 bind parameters to compile per page, the bulk of ingest's time.
-    table = InboxItem.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
-        .returning(table.c.id, table.c.remote_id)
-    )
-    inserted = session.execute(statement, rows).all()
+    inserted = _insert_rows(session, rows)
     result.new_ids += [row.id for row in inserted]
     for item_id, remote_id in inserted:
         _apply_rules(session, account, item_id, matched.get(remote_id, ()), result)
+
+
+def _insert_rows(session: Session, rows: list[dict]) -> list[Row]:
+    """INSERT ... ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id, remote_id, for many rows."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        # The rows as one array per column, unnested: a short statement PostgreSQL prepares once, where
+        # multi-row VALUES has ~30 parameters per row for the driver to rewrite on every page.
+        columns = _unnest_columns(tuple(rows[0]))
+        return session.execute(_unnest_insert(columns), _column_arrays(columns, rows, bind.dialect)).all()
+    # One cached statement, the rows as parameters (sent as multi-row VALUES by insertmanyvalues).
+    table = InboxItem.__table__
+    statement = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
+        .returning(table.c.id, table.c.remote_id)
+    )
+    return session.execute(statement, rows).all()
+
+
+@cache
+def _unnest_columns(keys: tuple[str, ...]) -> tuple[Column, ...]:
+    """The columns an insert of rows with these keys sets: theirs, and those with a Python default."""
+    return tuple(
+        column
+        for column in InboxItem.__table__.columns
+        if column.name in keys
+        or (column.default is not None and (column.default.is_scalar or column.default.is_callable))
+    )
+
+
+@cache
+def _unnest_insert(columns: tuple[Column, ...]) -> TextClause:
+    def array_type(column: Column) -> str:
+        # No length on the element type: a too-long value fails on insert, as it would in VALUES,
+        # instead of being cut by the cast.
+        compiled = column.type.compile(dialect=postgresql.dialect())
+        return re.sub(r"\(\d+\)", "", compiled) + "[]"
+
+    names = ", ".join(column.name for column in columns)
+    arrays = ", ".join(f"CAST(:{column.name} AS {array_type(column)})" for column in columns)
+    return text(
+        f"INSERT INTO {InboxItem.__tablename__} ({names}) SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id, remote_id"
+    )
+
+
+def _column_arrays(columns: tuple[Column, ...], rows: list[dict], dialect) -> dict[str, list]:
+    """Each column's values, with its default where a row has none, through its type's bind processing
+    (UTCDateTime refuses naive datetimes), as SQLAlchemy would do for a row at a time."""
+    arrays = {}
+    for column in columns:
+        default = column.default
+        if column.name in rows[0]:
+            values = [row[column.name] for row in rows]
+        elif default.is_scalar:
+            values = [default.arg] * len(rows)
+        else:
+            values = [default.arg(None) for _ in rows]
+        process = column.type.bind_processor(dialect)
+        arrays[column.name] = [process(v) for v in values] if process else values
+    return arrays
 
 
 def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rules: InboxRules) -> dict:
