@@ -35,6 +35,29 @@ class IngestResult:
     negative: int = 0
 
 
+@dataclass
+class IngestContext:
+    """The client's SLA rules and moderation rules, read by the first batch with new items.
+
+    A read of many pages passes one context to every page, so they are read once per read instead
+    of once per page; a change saved meanwhile applies from the next read.
+    """
+
+    rules: InboxRules | None = None
+    compiled: list[CompiledRule] = field(default_factory=list)
+
+    def load(self, session: Session, account: SocialAccount) -> tuple[InboxRules, list[CompiledRule]]:
+        """The rules, read now if not yet."""
+        if self.rules is None:
+            settings = get_settings(session=session, agency_id=account.agency_id, client_id=account.client_id)
+            client = session.get(Client, account.client_id)
+            self.rules = rules_of(settings, timezone=client.timezone if client else None)
+            self.compiled = compile_rules(
+                list_rules(session=session, agency_id=account.agency_id, client_id=account.client_id)
+            )
+        return self.rules, self.compiled
+
+
 def ingest(
     *,
     session: Session,
@@ -42,18 +65,12 @@ def ingest(
     items: list[Incoming],
     source: str = "poll",
     now: datetime | None = None,
+    context: IngestContext | None = None,
 ) -> IngestResult:
     """Insert the items this account does not have yet; a repeat (poll after webhook) changes nothing."""
     now = now or utcnow()
     result = IngestResult()
-    if not items:
-        return result
-    settings = get_settings(session=session, agency_id=account.agency_id, client_id=account.client_id)
-    client = session.get(Client, account.client_id)
-    rules = rules_of(settings, timezone=client.timezone if client else None)
-    compiled = compile_rules(
-        list_rules(session=session, agency_id=account.agency_id, client_id=account.client_id)
-    )
+    context = context or IngestContext()
     unique = list({item.remote_id: item for item in items}.values())
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
@@ -67,6 +84,7 @@ def ingest(
         )
         fresh = [item for item in chunk if item.remote_id not in known]
         if fresh:
+            rules, compiled = context.load(session, account)
             _insert(session, account, fresh, source, now, rules, compiled, result)
     return result
 

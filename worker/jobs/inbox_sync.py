@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tenants.crypto import TokenCipher
 from tenants.inbox import sync_state
 from tenants.inbox.incoming import Incoming
-from tenants.inbox.ingest import IngestResult, ingest
+from tenants.inbox.ingest import IngestContext, IngestResult, ingest
 from tenants.models import SocialAccount
 from tenants.services import notifications, social_accounts
 from tenants.settings import Settings
@@ -112,10 +112,12 @@ def _sync(
     creds = credentials_for(cipher=cipher, account=account)
     cursor: str | None = None
     newest_first = kind in connector.inbox_newest_first
+    context = IngestContext()  # the client's rules, read once for all the pages
     try:
         for _ in range(MAX_PAGES):
             page = connector.read_inbox(creds, kind=kind, cursor=cursor)
-            result = ingest(session=session, account=account, items=[incoming(i) for i in page.items])
+            items = [incoming(i) for i in page.items]
+            result = ingest(session=session, account=account, items=items, context=context)
             session.commit()  # each page is kept even if a later page fails
             after_page(redis, account, result)
             totals["pages"] += 1

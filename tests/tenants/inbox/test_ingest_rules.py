@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tenants.inbox import moderation, triage
 from tenants.inbox.incoming import Incoming
-from tenants.inbox.ingest import ingest
+from tenants.inbox.ingest import IngestContext, ingest
 from tenants.models import InboxAction, InboxItem, InboxItemTag, utcnow
 from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, member
 
@@ -67,3 +67,33 @@ def test_rules_match_words_stems_phrases_and_offensive_words_once_per_item(sessi
     }
     hidden = session.scalars(select(InboxAction.item_id).where(InboxAction.action == "hide")).all()
     assert hidden == [items["m-3"].id] and result.hide_action_ids and len(result.new_ids) == 5
+
+
+def test_the_pages_of_one_read_share_the_rules_its_first_new_item_loaded(session):
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id)
+    account = SocialAccountFactory(agency_id=agency.id, client_id=client.id, network="mastodon")
+    scope = {"session": session, "agency_id": agency.id, "client_id": client.id}
+    complaint = triage.get_or_create_tag(**scope, name="reclamo")
+    read = IngestContext()
+    ingest(session=session, account=account, items=[], context=read)
+    assert read.rules is None  # nothing new, nothing read
+    ingest(session=session, account=account, items=[_item(1, "Servizio pessimo")], context=read)
+    assert read.rules is not None and read.compiled == []
+    moderation.create_rule(
+        **scope,
+        name="Reclami",
+        keywords=["pessimo"],
+        match_offensive=False,
+        action="tag",
+        tag_id=complaint.id,
+    )
+    session.flush()
+    # The rule saved during the read applies from the next read on.
+    ingest(session=session, account=account, items=[_item(2, "Pessimo davvero")], context=read)
+    ingest(session=session, account=account, items=[_item(3, "Ancora pessimo")])
+    session.flush()
+    tagged = session.scalars(
+        select(InboxItem.remote_id).join(InboxItemTag, InboxItemTag.item_id == InboxItem.id)
+    ).all()
+    assert tagged == ["m-3"]
