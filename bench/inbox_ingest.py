@@ -13,7 +13,8 @@ database), then `ingest()` of those same pages, committed page by page as the jo
 
 Needs PostgreSQL (CADENZA_BENCH_DATABASE_URL, default the local `postgres` server, database
 cadenza_bench_inbox) and Redis (CADENZA_BENCH_REDIS_URL, default redis://127.0.0.1:6379/13).
-CADENZA_BENCH_INBOX_ACCOUNTS and CADENZA_BENCH_INBOX_ITEMS make a shorter run while developing.
+CADENZA_BENCH_INBOX_ACCOUNTS and CADENZA_BENCH_INBOX_ITEMS make a shorter run while developing;
+CADENZA_BENCH_WORKER_LOG names a file for the workers' log.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 from redis import Redis
@@ -94,7 +96,8 @@ def run() -> dict:
 
         workers = int(os.environ.get("CADENZA_BENCH_WORKERS") or 0) or default_processes()
         result["worker_processes"] = workers
-        processes = [spawn("worker", env, "--processes", str(workers))]
+        log = os.environ.get("CADENZA_BENCH_WORKER_LOG")  # the workers' output, to look into a run
+        processes = [spawn("worker", env, "--processes", str(workers), log=Path(log) if log else None)]
         try:
             _wait_for_workers(redis, workers)
             result["sync"] = _timed_sync(env, engine, redis, processes, expected, first=True)
