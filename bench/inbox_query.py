@@ -42,7 +42,7 @@ DATABASE = os.environ.get(
 REDIS = os.environ.get("CADENZA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")  # the login rate limit
 BIG = int(os.environ.get("CADENZA_BENCH_INBOX_ROWS") or 1_000_000)
 SMALL = BIG // 10
-REPEAT, SEARCH_REPEAT, WEB_REPEAT, WARM = 200, 20, 100, 5
+REPEAT, SEARCH_REPEAT, WEB_REPEAT, WARM = 200, 10, 100, 3
 GOAL_P95_MS = 50
 OWNER_EMAIL, OWNER_PASSWORD = "owner@inbox-query.example", "inbox-query-password"
 # (network, kinds it has): the big client's eight accounts, the small client's first three.
@@ -81,7 +81,7 @@ def run() -> dict:
         result["queries"] = _time_queries(session, big, small, staff, tags[big.id])
         result["web_first_page"] = _time_web(settings, big)
         slow = [name for name, q in result["queries"].items() if q["p95_ms"] > GOAL_P95_MS]
-        result["over_goal"] = slow
+        result["over_goal"] = slow  # the search may be: it is not held to the goal
         result["load_average"] = [round(x, 2) for x in os.getloadavg()]
         session.close()
         engine.dispose()
@@ -285,7 +285,9 @@ def _time_queries(session, big: Client, small: Client, staff: list[int], tags: l
             REPEAT,
         ),
         "pending_mention_overdue": (big, {"status": "pending", "kind": "mention", "overdue": True}, REPEAT),
-        "search_text": (big, {"search": "pessimo"}, SEARCH_REPEAT),
+        "search_common_word": (big, {"search": "pessimo"}, SEARCH_REPEAT),
+        # A word no item has: the search reads every item of the client (no text index).
+        "search_absent_word": (big, {"search": "zanzibar"}, SEARCH_REPEAT),
         "small_client_first_page_open": (small, open_, REPEAT),
         "small_client_open_tag": (small, {**open_, "tag_id": small_tag}, REPEAT),
     }
@@ -293,7 +295,8 @@ def _time_queries(session, big: Client, small: Client, staff: list[int], tags: l
     for name, (client, wanted, repeat) in cases.items():
         filters = InboxFilter(**wanted)
         page = _list(session, client, filters)
-        _check(page.items, client, filters)
+        if not filters.search or page.items:
+            _check(page.items, client, filters)
         report[name] = _timed(lambda c=client, f=filters: _list(session, c, f), repeat)
         report[name]["rows"] = len(page.items)
     # Pages 2 to 5 of the default view, through the cursor of the page before.
