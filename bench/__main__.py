@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import checks_quality, composer_latency, inbox_triage, publish_burst, publish_chaos
+from bench import (
+    checks_quality,
+    composer_latency,
+    inbox_ingest,
+    inbox_query,
+    inbox_triage,
+    publish_burst,
+    publish_chaos,
+)
 
 
 def main() -> None:
@@ -13,6 +21,8 @@ def main() -> None:
     modules = {
         "checks_quality": checks_quality,
         "composer_latency": composer_latency,
+        "inbox_ingest": inbox_ingest,
+        "inbox_query": inbox_query,
         "inbox_triage": inbox_triage,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,

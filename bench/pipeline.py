@@ -5,6 +5,8 @@ demo agency with its sandbox accounts and posts due to go out."""
 from __future__ import annotations
 
 import logging
+import os
+import resource
 import subprocess
 import sys
 import threading
@@ -101,3 +103,66 @@ def due_post(
     )
     post.status, post.scheduled_at = "scheduled", utcnow() + timedelta(seconds=in_seconds)
     return post
+
+
+def process_cpu() -> dict[int, tuple[int, str, float]]:
+    """pid -> (process group, command, CPU seconds) of every live process (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        command = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        table[int(stat.parent.name)] = (int(fields[2]), command, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def cpu_seconds(
+    groups: list[int], before: dict[int, tuple[int, str, float]] | None = None, database: str | None = None
+) -> dict:
+    """CPU seconds so far: the pipeline's process groups, this process (the sandbox, mostly) and PostgreSQL
+    (its processes alive now, less what they had used at `before`; with `database`, only the server's own
+    processes and the sessions on that database, not other people's on a shared server)."""
+    table = process_cpu()
+    before = before or {}
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "pipeline": sum(cpu for group, _, cpu in table.values() if group in groups),
+        "sandbox": own.ru_utime + own.ru_stime,
+        "postgresql": sum(
+            cpu - (before[pid][2] if pid in before and before[pid][1] == command else 0.0)
+            for pid, (_, command, cpu) in table.items()
+            if command.startswith("postgres") and (database is None or _serves(pid, database))
+        ),
+    }
+
+
+def _serves(pid: int, database: str) -> bool:
+    """Whether a PostgreSQL process works for `database`: a session on it, or one of the server's own."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    # Sessions are titled "postgres: <user> <database> <host>(<port>) <state>"; the server's own processes
+    # (checkpointer, WAL writer...) name no host.
+    return "(" not in title or f" {database} " in title
+
+
+def percentile(values: list[float], q: int) -> float:
+    """The q-th percentile (nearest rank) of the values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Ask the processes to end; kill those still running after 20 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -9,18 +9,24 @@ and Redis (CADENZA_BENCH_REDIS_URL, default redis://127.0.0.1:6379/12).
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 from redis import Redis
 from sqlalchemy import func, select, update
 
-from bench.pipeline import demo_world, fresh_database, serve_sandbox, spawn
+from bench.pipeline import (
+    cpu_seconds,
+    demo_world,
+    fresh_database,
+    percentile,
+    process_cpu,
+    serve_sandbox,
+    spawn,
+    stop,
+)
 from tenants.db import make_engine, make_session_factory
 from tenants.migrate import upgrade
 from tenants.models import Client, Post, PostTarget, SocialAccount, utcnow
@@ -34,43 +40,6 @@ CLIENTS, PER_CLIENT = 100, 50
 BIG, SMALL = 3000, 10
 LATENCY_MS, JITTER_MS = 150, 50
 NAIVE_TARGETS = 300
-
-
-def _process_cpu() -> dict[int, tuple[int, str, float]]:
-    """pid -> (process group, command, CPU seconds) of every live process (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    table = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            raw = stat.read_text()
-        except OSError:
-            continue  # gone meanwhile
-        command = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        table[int(stat.parent.name)] = (int(fields[2]), command, (int(fields[11]) + int(fields[12])) / tick)
-    return table
-
-
-def _cpu_seconds(groups: list[int], before: dict[int, tuple[int, str, float]] | None = None) -> dict:
-    """CPU seconds so far: the pipeline's process groups, this process (the sandbox, mostly) and PostgreSQL
-    (its processes alive now, less what they had used at `before`)."""
-    table = _process_cpu()
-    before = before or {}
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "pipeline": sum(cpu for group, _, cpu in table.values() if group in groups),
-        "sandbox": own.ru_utime + own.ru_stime,
-        "postgresql": sum(
-            cpu - (before[pid][2] if pid in before and before[pid][1] == command else 0.0)
-            for pid, (_, command, cpu) in table.items()
-            if command.startswith("postgres")
-        ),
-    }
-
-
-def _percentile(values: list[float], q: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def _accounts(settings: Settings, session, clients: int) -> list[SocialAccount]:
@@ -153,16 +122,6 @@ def _wait_published(session, post_ids: list[int], timeout: float) -> list[float]
     raise TimeoutError("targets still unfinished")
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def run() -> dict:
     """Targets/s and lag percentiles of the burst; the one-post clients' lag beside a 3,000-post client."""
     fresh_database(DATABASE)
@@ -210,8 +169,8 @@ def run() -> dict:
             pid for account in accounts[:CLIENTS] for pid in _due(session, account, PER_CLIENT, due, "Burst")
         ]
         session.commit()
-        cpu_table = _process_cpu()
-        sandbox_cpu = _cpu_seconds([])["sandbox"]
+        cpu_table = process_cpu()
+        sandbox_cpu = cpu_seconds([])["sandbox"]
         processes = [spawn("worker", env, "--queues", "publish", "--processes", str(workers))]
         processes.append(spawn("scheduler", env))
         try:
@@ -221,9 +180,9 @@ def run() -> dict:
                 "targets": len(burst),
                 "published": len(lags),
                 "targets_per_second": round(len(lags) / span, 1) if span else None,
-                "lag_p50_s": round(_percentile(lags, 50), 2),
-                "lag_p95_s": round(_percentile(lags, 95), 2),
-                "lag_p99_s": round(_percentile(lags, 99), 2),
+                "lag_p50_s": round(percentile(lags, 50), 2),
+                "lag_p95_s": round(percentile(lags, 95), 2),
+                "lag_p99_s": round(percentile(lags, 99), 2),
             }
             # 2. Fairness: one client with 3,000 due, ten clients with one post each, same second.
             due = utcnow() + timedelta(seconds=5)
@@ -237,17 +196,17 @@ def run() -> dict:
             small_lags = _wait_published(session, small, timeout=300)
             big_lags = _wait_published(session, big, timeout=900)
             result |= {
-                "small_clients_lag_p99_s": round(_percentile(small_lags, 99), 2),
-                "big_client_lag_p99_s": round(_percentile(big_lags, 99), 2),
+                "small_clients_lag_p99_s": round(percentile(small_lags, 99), 2),
+                "big_client_lag_p99_s": round(percentile(big_lags, 99), 2),
             }
             # Workers (all their processes) and the dispatcher; the in-process sandbox with this process's
             # polling; PostgreSQL's processes. Redis is not counted.
-            cpu = _cpu_seconds([p.pid for p in processes], before=cpu_table)
+            cpu = cpu_seconds([p.pid for p in processes], before=cpu_table)
             cpu["sandbox"] -= sandbox_cpu
             published = len(burst) + len(big) + len(small)
             result["cpu_ms_per_target"] = {name: round(1000 * s / published, 2) for name, s in cpu.items()}
         finally:
-            _stop(processes)
+            stop(processes)
 
         # 3. Naive baseline: one forking worker per core, one target per job, FIFO, no dispatcher.
         from worker.jobs.publish import publish_target
@@ -280,7 +239,7 @@ def run() -> dict:
         try:
             naive_lags = _wait_published(session, naive, timeout=900)
         finally:
-            _stop(processes)
+            stop(processes)
         naive_rate = len(naive_lags) / max(naive_lags)
         result |= {
             "naive_targets": len(naive_lags),

@@ -40,26 +40,26 @@ DEMO_INSTANCE = "social.example"
 
 
 def _oauth(
-    settings: Settings, session, cipher: TokenCipher, network: str, username: str
+    settings: Settings, session, cipher: TokenCipher, network: str, username: str, instance: str
 ) -> tuple[TokenSet, list[DiscoveredAccount]]:
     redirect = f"{settings.base_url}/oauth/{network}/callback"
     if network == "mastodon":
-        found = social_accounts.find_mastodon_app(session=session, cipher=cipher, instance=DEMO_INSTANCE)
+        found = social_accounts.find_mastodon_app(session=session, cipher=cipher, instance=instance)
         if found is None:
-            app = get_connector("mastodon", settings=settings, instance=DEMO_INSTANCE).register_app(
+            app = get_connector("mastodon", settings=settings, instance=instance).register_app(
                 redirect_uri=redirect
             )
             social_accounts.save_mastodon_app(
                 session=session,
                 cipher=cipher,
-                instance=DEMO_INSTANCE,
+                instance=instance,
                 redirect_uri=redirect,
                 client_id=app.client_id,
                 client_secret=app.client_secret,
             )
             found = (app.client_id, app.client_secret)
         connector = get_connector(
-            "mastodon", settings=settings, instance=DEMO_INSTANCE, app=AppCredentials(*found)
+            "mastodon", settings=settings, instance=instance, app=AppCredentials(*found)
         )
     else:
         connector = get_connector(network, settings=settings)
@@ -94,11 +94,13 @@ def connect_sandbox_account(
     network: str,
     username: str,
     pick: str | None = None,
+    instance: str = DEMO_INSTANCE,
 ) -> str | None:
     """Connect one sandbox user's account on a network to a client, as its owner would; returns its handle.
 
     `username` logs in to the sandbox (on Bluesky: a handle with an app password); `pick` chooses among
-    the accounts the login can manage by display name (default: the first).
+    the accounts the login can manage by display name (default: the first); `instance` is the Mastodon
+    host (the sandbox plays any).
     """
     cipher = TokenCipher.from_settings(settings)
     if network == "bluesky":
@@ -106,7 +108,7 @@ def connect_sandbox_account(
             handle=username, app_password=BLUESKY_APP_PASSWORDS[username]
         )
     else:
-        tokens, accounts = _oauth(settings, session, cipher, network, username)
+        tokens, accounts = _oauth(settings, session, cipher, network, username, instance)
         account = next((a for a in accounts if pick in (None, a.display_name)), None)
         if account is None:
             return None

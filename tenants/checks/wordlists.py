@@ -31,7 +31,8 @@ class WordList:
 
     def matches(self, word: str) -> bool:
         """True when the (lower-case) word is on the list."""
-        return word in self.exact or any(word.startswith(stem) for stem in self.stems)
+        # str.startswith takes the tuple of stems at once (an empty tuple matches nothing).
+        return word in self.exact or word.startswith(self.stems)
 
     def __or__(self, other: WordList) -> WordList:
         return WordList(exact=self.exact | other.exact, stems=self.stems + other.stems)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Column, Row, TextClause, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tenants.inbox.business_hours import add_business_seconds
 from tenants.inbox.incoming import Incoming
 from tenants.inbox.language import detect_language
-from tenants.inbox.moderation import CompiledRule, compile_rules, list_rules
+from tenants.inbox.moderation import CompiledRule, compile_rules, list_rules, matching_rules
 from tenants.inbox.priority import is_question, priority_of
 from tenants.inbox.sentiment import score_sentiment
 from tenants.inbox.settings_store import InboxRules, get_settings, rules_of
@@ -34,6 +36,29 @@ class IngestResult:
     negative: int = 0
 
 
+@dataclass
+class IngestContext:
+    """The client's SLA rules and moderation rules, read by the first batch with new items.
+
+    A read of many pages passes one context to every page, so they are read once per read instead
+    of once per page; a change saved meanwhile applies from the next read.
+    """
+
+    rules: InboxRules | None = None
+    compiled: list[CompiledRule] = field(default_factory=list)
+
+    def load(self, session: Session, account: SocialAccount) -> tuple[InboxRules, list[CompiledRule]]:
+        """The rules, read now if not yet."""
+        if self.rules is None:
+            settings = get_settings(session=session, agency_id=account.agency_id, client_id=account.client_id)
+            client = session.get(Client, account.client_id)
+            self.rules = rules_of(settings, timezone=client.timezone if client else None)
+            self.compiled = compile_rules(
+                list_rules(session=session, agency_id=account.agency_id, client_id=account.client_id)
+            )
+        return self.rules, self.compiled
+
+
 def ingest(
     *,
     session: Session,
@@ -41,18 +66,12 @@ def ingest(
     items: list[Incoming],
     source: str = "poll",
     now: datetime | None = None,
+    context: IngestContext | None = None,
 ) -> IngestResult:
     """Insert the items this account does not have yet; a repeat (poll after webhook) changes nothing."""
     now = now or utcnow()
     result = IngestResult()
-    if not items:
-        return result
-    settings = get_settings(session=session, agency_id=account.agency_id, client_id=account.client_id)
-    client = session.get(Client, account.client_id)
-    rules = rules_of(settings, timezone=client.timezone if client else None)
-    compiled = compile_rules(
-        list_rules(session=session, agency_id=account.agency_id, client_id=account.client_id)
-    )
+    context = context or IngestContext()
     unique = list({item.remote_id: item for item in items}.values())
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
@@ -67,6 +86,7 @@ def ingest(
         _fill_names(session, account, [i for i in chunk if i.author_name and known.get(i.remote_id) == ""])
         fresh = [item for item in chunk if item.remote_id not in known]
         if fresh:
+            rules, compiled = context.load(session, account)
             _insert(session, account, fresh, source, now, rules, compiled, result)
     return result
 
@@ -94,7 +114,7 @@ def _insert(
     rows = [_row(account, item, source, now, rules) for item in fresh]
     matched: dict[str, list[CompiledRule]] = {}
     for row in rows:
-        hits = [rule for rule in compiled if rule.matches(row["text"])]
+        hits = matching_rules(compiled, row["text"])
         if hits:
             matched[row["remote_id"]] = hits
             assignee = next((r.assignee_id for r in hits if r.action == "assign"), None)
@@ -102,18 +122,73 @@ def _insert(
                 row["assignee_id"] = assignee
         if row["sentiment"] == "negative":
             result.negative += 1
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(InboxItem)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
-        .returning(InboxItem.id, InboxItem.remote_id)
-    )
-    inserted = session.execute(statement).all()
-    kinds = {row["remote_id"]: row["kind"] for row in rows}
+    inserted = _insert_rows(session, rows)
     result.new_ids += [row.id for row in inserted]
+    kinds = {row["remote_id"]: row["kind"] for row in rows}
     for item_id, remote_id in inserted:
         _apply_rules(session, account, item_id, kinds[remote_id], matched.get(remote_id, ()), result)
+
+
+def _insert_rows(session: Session, rows: list[dict]) -> list[Row]:
+    """INSERT ... ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id, remote_id, for many rows."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        # The rows as one array per column, unnested: a short statement PostgreSQL prepares once, where
+        # multi-row VALUES has ~30 parameters per row for the driver to rewrite on every page.
+        columns = _unnest_columns(tuple(rows[0]))
+        return session.execute(_unnest_insert(columns), _column_arrays(columns, rows, bind.dialect)).all()
+    # One cached statement, the rows as parameters (sent as multi-row VALUES by insertmanyvalues).
+    table = InboxItem.__table__
+    statement = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=["account_id", "remote_id"])
+        .returning(table.c.id, table.c.remote_id)
+    )
+    return session.execute(statement, rows).all()
+
+
+@cache
+def _unnest_columns(keys: tuple[str, ...]) -> tuple[Column, ...]:
+    """The columns an insert of rows with these keys sets: theirs, and those with a Python default."""
+    return tuple(
+        column
+        for column in InboxItem.__table__.columns
+        if column.name in keys
+        or (column.default is not None and (column.default.is_scalar or column.default.is_callable))
+    )
+
+
+@cache
+def _unnest_insert(columns: tuple[Column, ...]) -> TextClause:
+    def array_type(column: Column) -> str:
+        # No length on the element type: a too-long value fails on insert, as it would in VALUES,
+        # instead of being cut by the cast.
+        compiled = column.type.compile(dialect=postgresql.dialect())
+        return re.sub(r"\(\d+\)", "", compiled) + "[]"
+
+    names = ", ".join(column.name for column in columns)
+    arrays = ", ".join(f"CAST(:{column.name} AS {array_type(column)})" for column in columns)
+    return text(
+        f"INSERT INTO {InboxItem.__tablename__} ({names}) SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id, remote_id"
+    )
+
+
+def _column_arrays(columns: tuple[Column, ...], rows: list[dict], dialect) -> dict[str, list]:
+    """Each column's values, with its default where a row has none, through its type's bind processing
+    (UTCDateTime refuses naive datetimes), as SQLAlchemy would do for a row at a time."""
+    arrays = {}
+    for column in columns:
+        default = column.default
+        if column.name in rows[0]:
+            values = [row[column.name] for row in rows]
+        elif default.is_scalar:
+            values = [default.arg] * len(rows)
+        else:
+            values = [default.arg(None) for _ in rows]
+        process = column.type.bind_processor(dialect)
+        arrays[column.name] = [process(v) for v in values] if process else values
+    return arrays
 
 
 def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rules: InboxRules) -> dict:
@@ -148,7 +223,6 @@ def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rul
         "priority": priority_of(
             sentiment=sentiment, question=question, author_followers=item.author_followers, kind=item.kind
         ),
-        "assignee_id": None,  # every row of a multi-row INSERT names the same columns
         "status": "closed" if backlog else "open",
         "closed_at": now if backlog else None,
         "first_response_due_at": add_business_seconds(
@@ -156,6 +230,7 @@ def _row(account: SocialAccount, item: Incoming, source: str, now: datetime, rul
         ),
         "resolution_due_at": add_business_seconds(rules.hours, started, rules.targets.resolution_seconds),
         "updated_at": now,
+        "assignee_id": None,  # every row has the same keys (one executemany); an assign rule sets it
     }
 
 

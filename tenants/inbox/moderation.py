@@ -31,12 +31,28 @@ class CompiledRule:
 
     def matches(self, text: str) -> bool:
         """True when the text carries one of the rule's keywords or, if asked, an offensive word."""
-        lowered = [w.text.lower().replace("’", "'") for w in words(text)]
+        return self.matches_words(text, lowered_words(text))
+
+    def matches_words(self, text: str, lowered: list[str]) -> bool:
+        """matches() for a text already split by lowered_words (one split for all the rules)."""
         if any(self.words.matches(w) for w in lowered):
             return True
         if self.phrases and find_phrases(text, self.phrases):
             return True
         return self.match_offensive and any(offensive_words().matches(w) for w in lowered)
+
+
+def lowered_words(text: str) -> list[str]:
+    """The words rules match against: lower case, typographic apostrophes made plain."""
+    return [w.text.lower().replace("’", "'") for w in words(text)]
+
+
+def matching_rules(rules: list[CompiledRule], text: str) -> list[CompiledRule]:
+    """The rules the text matches, in order; the text is split into words once, only if a rule exists."""
+    if not rules:
+        return []
+    lowered = lowered_words(text)
+    return [rule for rule in rules if rule.matches_words(text, lowered)]
 
 
 def compile_rules(rules: list[ModerationRule]) -> list[CompiledRule]:

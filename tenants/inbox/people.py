@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from tenants.models import Membership, User
 from tenants.permissions import Perm, role_allows
-from tenants.services.access import visible_client_ids
+from tenants.services.access import sees_all_clients, visible_client_ids
 
 
 def inbox_team(*, session: Session, agency_id: int, client_id: int) -> list[User]:
     """Staff who may answer this client's inbox, by name."""
     members = session.scalars(
-        select(Membership).join(User, User.id == Membership.user_id).where(Membership.agency_id == agency_id)
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.agency_id == agency_id)
+        .options(contains_eager(Membership.user))
     ).all()
+    # Staff who see every client all see the same ones: asked once, not once per person (the inbox
+    # page lists the team on every load).
+    everyone: list[int] | None = None
+
+    def sees_client(membership: Membership) -> bool:
+        nonlocal everyone
+        if not sees_all_clients(membership):
+            return client_id in visible_client_ids(session=session, membership=membership)
+        if everyone is None:
+            everyone = visible_client_ids(session=session, membership=membership)
+        return client_id in everyone
+
     team = [
         m.user
         for m in members
-        if m.user.is_active
-        and role_allows(m.role, Perm.INBOX_REPLY)
-        and client_id in visible_client_ids(session=session, membership=m)
+        if m.user.is_active and role_allows(m.role, Perm.INBOX_REPLY) and sees_client(m)
     ]
     return sorted(team, key=lambda user: user.name_or_email.lower())
 

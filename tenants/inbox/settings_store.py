@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
-from tenants.errors import N_, Invalid
+from tenants.errors import N_, Invalid, NotFound
 from tenants.inbox.business_hours import BusinessHours, add_business_seconds
 from tenants.inbox.crisis import CrisisSettings
 from tenants.inbox.sla import SlaTargets
@@ -33,16 +34,18 @@ class InboxRules:
 
 def get_settings(*, session: Session, agency_id: int, client_id: int) -> InboxSettings:
     """The client's settings row, created with defaults (the client's timezone) on first use."""
-    row = session.scalar(
-        select(InboxSettings).where(
-            InboxSettings.agency_id == agency_id, InboxSettings.client_id == client_id
-        )
-    )
-    if row is None:
-        client = session.get(Client, client_id)
-        timezone = client.timezone if client is not None and client.agency_id == agency_id else None
-        hours = BusinessHours.default(timezone) if timezone else BusinessHours.default()
-        row = InboxSettings(
+    row = _find_settings(session, agency_id=agency_id, client_id=client_id)
+    if row is not None:
+        return row
+    client = session.get(Client, client_id)
+    timezone = client.timezone if client is not None and client.agency_id == agency_id else None
+    hours = BusinessHours.default(timezone) if timezone else BusinessHours.default()
+    # The reads of a new client's accounts run at the same time and all find no row: each inserts one
+    # unless it is there by then (waiting for a concurrent insert to commit), and all read the one kept.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(InboxSettings)
+        .values(
             agency_id=agency_id,
             client_id=client_id,
             business_hours=hours.to_json(),
@@ -52,9 +55,20 @@ def get_settings(*, session: Session, agency_id: int, client_id: int) -> InboxSe
             sync_minutes=5,
             holding_statement="",
         )
-        session.add(row)
-        session.flush()
+        .on_conflict_do_nothing(index_elements=["client_id"])
+    )
+    row = _find_settings(session, agency_id=agency_id, client_id=client_id)
+    if row is None:  # the client_id is another agency's
+        raise NotFound(N_("Client not found."))
     return row
+
+
+def _find_settings(session: Session, *, agency_id: int, client_id: int) -> InboxSettings | None:
+    return session.scalar(
+        select(InboxSettings).where(
+            InboxSettings.agency_id == agency_id, InboxSettings.client_id == client_id
+        )
+    )
 
 
 def rules_of(row: InboxSettings, *, timezone: str | None = None) -> InboxRules:

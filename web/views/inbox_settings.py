@@ -51,6 +51,8 @@ def _commit(step: Callable[[], object], form: FlaskForm | None = None) -> bool:
 def edit(client: Client):
     row = settings_store.get_settings(**_scope(client))
     form = InboxSettingsForm(data=InboxSettingsForm.initial(row))
+    # Read before a failed save rolls back: the row may have been created in this very transaction.
+    has_webhook = row.crisis_webhook_enc is not None
     sandbox = settings().uses_sandbox
 
     def step() -> None:
@@ -76,7 +78,7 @@ def edit(client: Client):
         client=client,
         form=form,
         weekdays=WEEKDAY_LABELS,
-        has_webhook=row.crisis_webhook_enc is not None,
+        has_webhook=has_webhook,
         allow_http=sandbox,
     )
     return page, 422 if form.is_submitted() else 200

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tenants.crypto import TokenCipher
 from tenants.inbox import sync_state
 from tenants.inbox.incoming import Incoming
-from tenants.inbox.ingest import IngestResult, ingest
+from tenants.inbox.ingest import IngestContext, IngestResult, ingest
 from tenants.models import SocialAccount
 from tenants.services import notifications, social_accounts
 from tenants.settings import Settings
@@ -160,6 +160,7 @@ class _Reader:
         self.session, self.redis, self.account, self.kind = session, redis, account, kind
         self.connector, self.creds = connector, creds
         self.totals = {"read": 0, "new": 0, "pages": 0}
+        self.context = IngestContext()  # the client's rules, read once for all the pages
         self.position: str | None = None  # the cursor being read when a call failed
         self.gained = False  # whether anything new was stored before the failure
 
@@ -168,9 +169,8 @@ class _Reader:
         for _ in range(MAX_PAGES):
             self.position = cursor
             page = self.connector.read_inbox(self.creds, kind=self.kind, cursor=cursor)
-            result = ingest(
-                session=self.session, account=self.account, items=[incoming(i) for i in page.items]
-            )
+            items = [incoming(i) for i in page.items]
+            result = ingest(session=self.session, account=self.account, items=items, context=self.context)
             self.session.commit()  # each page is kept even if a later page fails
             after_page(self.redis, self.account, result)
             self.totals["pages"] += 1

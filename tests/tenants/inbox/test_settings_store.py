@@ -7,6 +7,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from tenants.crypto import TokenCipher
+from tenants.db import make_session_factory
 from tenants.errors import Invalid
 from tenants.inbox import settings_store
 from tenants.models import AuditEntry
@@ -43,6 +44,24 @@ def client(session):
 def test_first_settings_take_the_client_time_zone(session, client):
     row = settings_store.get_settings(session=session, agency_id=client.agency_id, client_id=client.id)
     assert row.business_hours["timezone"] == "Asia/Tokyo" and row.crisis_webhook_enc is None
+
+
+def test_a_row_another_read_created_meanwhile_is_used_not_an_error(session, engine, client, monkeypatch):
+    # Two reads of the client's accounts at once: both look, find nothing, both insert; one wins.
+    with make_session_factory(engine)() as other:
+        theirs = settings_store.get_settings(session=other, agency_id=client.agency_id, client_id=client.id)
+        other.commit()
+    find = settings_store._find_settings
+    looks = []
+
+    def too_early(*args, **kwargs):
+        looks.append(1)
+        return None if len(looks) == 1 else find(*args, **kwargs)
+
+    monkeypatch.setattr(settings_store, "_find_settings", too_early)
+    row = settings_store.get_settings(session=session, agency_id=client.agency_id, client_id=client.id)
+    assert row.id == theirs.id and len(looks) == 2
+    session.commit()  # the failed insert left nothing pending
 
 
 def test_http_webhooks_only_where_allowed(session, client):
