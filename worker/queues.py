@@ -35,6 +35,11 @@ def enqueue_once(queue: Queue, func, *args, job_id: str, **options) -> Job:
             existing = Job.fetch(job_id, connection=connection)
         except NoSuchJobError:
             existing = None
-        if existing is not None and existing.get_status(refresh=True) in _PENDING:
-            return existing
+        if existing is not None:
+            if existing.get_status(refresh=True) in _PENDING:
+                return existing
+            # A finished or failed run of this id: its key expires in result_ttl / failure_ttl, and
+            # RQ saves a new job into the same key without clearing that expiry, so a job queued
+            # again within it vanished before a worker took it (a "sync now" a minute after a read).
+            existing.delete()
         return queue.enqueue(func, *args, job_id=job_id, **options)
