@@ -31,7 +31,7 @@ from rq import Worker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select, text
 
-from bench.pipeline import cpu_seconds, fresh_database, process_cpu, serve_sandbox, spawn, stop
+from bench.pipeline import cpu_seconds, fresh_database, process_cpu, process_env, serve_sandbox, spawn, stop
 from tenants.db import make_engine, make_session_factory
 from tenants.inbox import moderation, sync_state, triage
 from tenants.inbox.ingest import IngestContext, ingest
@@ -61,14 +61,7 @@ def run() -> dict:
     redis = Redis.from_url(REDIS)
     redis.flushdb()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": DATABASE,
-            "REDIS_URL": REDIS,
-            "CADENZA_INSTANCE_PATH": tmp,
-            "CADENZA_SANDBOX_URL": sandbox_url,
-            "CADENZA_NETWORK_TIMEOUT": "10",
-        }
+        env = process_env(database_url=DATABASE, redis_url=REDIS, instance=tmp, sandbox_url=sandbox_url)
         settings = Settings.from_env(env)
         upgrade(settings)
         engine = make_engine(settings)

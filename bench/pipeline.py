@@ -31,6 +31,18 @@ def fresh_database(url: str) -> None:
     admin.dispose()
 
 
+def process_env(*, database_url: str, redis_url: str, instance: str, sandbox_url: str) -> dict[str, str]:
+    """The environment a benchmark's Cadenza processes share: its database, Redis, instance and sandbox."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CADENZA_INSTANCE_PATH": instance,
+        "CADENZA_SANDBOX_URL": sandbox_url,
+        "CADENZA_NETWORK_TIMEOUT": "10",
+    }
+
+
 def serve_sandbox() -> tuple[str, BaseWSGIServer]:
     """The sandbox networks on a free port, in a thread of this process (quiet: no line per request)."""
     from sandbox import create_app

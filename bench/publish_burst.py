@@ -23,6 +23,7 @@ from bench.pipeline import (
     fresh_database,
     percentile,
     process_cpu,
+    process_env,
     serve_sandbox,
     spawn,
     stop,
@@ -128,14 +129,7 @@ def run() -> dict:
     sandbox_url, server = serve_sandbox()
     Redis.from_url(REDIS).flushdb()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": DATABASE,
-            "REDIS_URL": REDIS,
-            "CADENZA_INSTANCE_PATH": tmp,
-            "CADENZA_SANDBOX_URL": sandbox_url,
-            "CADENZA_NETWORK_TIMEOUT": "10",
-        }
+        env = process_env(database_url=DATABASE, redis_url=REDIS, instance=tmp, sandbox_url=sandbox_url)
         settings = Settings.from_env(env)
         upgrade(settings)
         engine = make_engine(settings)
