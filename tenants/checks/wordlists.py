@@ -34,6 +34,13 @@ class WordList:
         # str.startswith takes the tuple of stems at once (an empty tuple matches nothing).
         return word in self.exact or word.startswith(self.stems)
 
+    def matches_any(self, words: list[str]) -> bool:
+        """True when one of the (lower-case) words is on the list."""
+        if not self.exact.isdisjoint(words):
+            return True
+        stems = self.stems
+        return bool(stems) and any(word.startswith(stems) for word in words)
+
     def __or__(self, other: WordList) -> WordList:
         return WordList(exact=self.exact | other.exact, stems=self.stems + other.stems)
 

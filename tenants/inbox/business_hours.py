@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_TIMEZONE = "Europe/Rome"  # the same default as a client's time zone
@@ -30,6 +30,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 # How far ahead a due time is searched for: a schedule open less than that is a configuration error.
 SEARCH_LIMIT = timedelta(days=731)
+MEMO_DAYS = 4096  # local dates whose stretches a schedule remembers
 
 _CLOCK_RE = re.compile(r"(\d\d):(\d\d)")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -69,6 +70,11 @@ class BusinessHours:
     timezone: str
     weekly: tuple[tuple[OpenRange, ...], ...]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    # Each local date's stretches once computed, kept on the schedule itself: a cache keyed by the
+    # schedule would hash all its ranges on every look-up, twice per ingested item.
+    _stretches: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         _check_timezone(self.timezone)
@@ -174,9 +180,18 @@ def _open_stretches(
         day += timedelta(days=1)
 
 
-@lru_cache(maxsize=4096)
 def _day_stretches(hours: BusinessHours, day: date) -> tuple[tuple[datetime, datetime], ...]:
     """The open stretches of one local date as UTC instants (a range the clocks skip is empty)."""
+    memo = hours._stretches
+    found = memo.get(day)
+    if found is None:
+        if len(memo) >= MEMO_DAYS:
+            memo.clear()
+        found = memo[day] = _compute_day_stretches(hours, day)
+    return found
+
+
+def _compute_day_stretches(hours: BusinessHours, day: date) -> tuple[tuple[datetime, datetime], ...]:
     if day in hours.holidays:
         return ()
     zone = ZoneInfo(hours.timezone)

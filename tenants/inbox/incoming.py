@@ -29,3 +29,16 @@ class Incoming:
         if self.kind == "dm":
             return f"dm:{self.author_id}"
         return f"post:{self.post_remote_id}" if self.post_remote_id else f"item:{self.remote_id}"
+
+
+def storable(text: str, limit: int | None = None) -> str:
+    """Text a database can hold, cut to `limit`: no NUL characters and no lone surrogates (both are
+    legal in a network's JSON, and either would fail the whole page's insert)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if limit is None else text[:limit]

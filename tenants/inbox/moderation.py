@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenants.checks.tokens import words
+from tenants.checks.tokens import word_texts
 from tenants.checks.wordlists import WordList, find_phrases, offensive_words
 from tenants.errors import N_, Invalid, NotFound
 from tenants.inbox.people import works_on_inbox
@@ -35,16 +35,17 @@ class CompiledRule:
 
     def matches_words(self, text: str, lowered: list[str]) -> bool:
         """matches() for a text already split by lowered_words (one split for all the rules)."""
-        if any(self.words.matches(w) for w in lowered):
+        if self.words.matches_any(lowered):
             return True
         if self.phrases and find_phrases(text, self.phrases):
             return True
-        return self.match_offensive and any(offensive_words().matches(w) for w in lowered)
+        return self.match_offensive and offensive_words().matches_any(lowered)
 
 
 def lowered_words(text: str) -> list[str]:
     """The words rules match against: lower case, typographic apostrophes made plain."""
-    return [w.text.lower().replace("’", "'") for w in words(text)]
+    lowered = [w.lower() for w in word_texts(text)]
+    return [w.replace("’", "'") for w in lowered] if "’" in text else lowered
 
 
 def matching_rules(rules: list[CompiledRule], text: str) -> list[CompiledRule]:

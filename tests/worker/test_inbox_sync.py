@@ -16,7 +16,7 @@ from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.jobs.inbox_sync import enqueue_due_syncs, sync_account_inbox
 from worker.networks.types import PublishRequest
-from worker.queues import redis_connection
+from worker.queues import get_queue, redis_connection
 
 
 def _sync_all(settings) -> int:
@@ -143,3 +143,27 @@ def test_reads_through_a_failing_network_end_with_every_item_once(demo, sandbox,
     stored = session.scalars(select(InboxItem.remote_id).where(InboxItem.account_id == x.id)).all()
     assert len(stored) == len(set(stored))
     assert set(seeded["ids"]) <= set(stored)
+
+
+def test_a_read_with_new_negative_items_asks_for_one_crisis_check(demo, sandbox, session, worker_env):
+    client, accounts = demo
+    x = accounts["x"]
+    redis = redis_connection(worker_env.redis_url)
+    queue = get_queue("inbox", connection=redis)
+    sandbox.say("x", "mention", x.remote_id, "Servizio pessimo, vergognatevi: voglio un rimborso!")
+    sandbox.bulk("x", "mention", x.remote_id, 120)  # several pages
+    totals = sync_account_inbox(x.id, "mention")
+    assert totals["pages"] > 1 and totals["negative"] >= 1
+    assert queue.job_ids.count(f"crisis-check-{client.id}") == 1
+
+
+def test_a_read_without_negative_items_asks_for_no_crisis_check(demo, sandbox, session, worker_env):
+    client, accounts = demo
+    x = accounts["x"]
+    queue = get_queue("inbox", connection=redis_connection(worker_env.redis_url))
+    sync_account_inbox(x.id, "mention")  # what the demo's audience already said
+    queue.empty()
+    sandbox.say("x", "mention", x.remote_id, "Grazie mille, bellissimo posto e personale gentilissimo!")
+    totals = sync_account_inbox(x.id, "mention")
+    assert totals["new"] == 1 and totals["negative"] == 0
+    assert f"crisis-check-{client.id}" not in queue.job_ids

@@ -19,7 +19,7 @@ from tenants.inbox.webhook_ingest import ingest_webhook_items
 from tenants.settings import Settings
 from web.context import db, redis, settings
 from web.extensions import csrf
-from worker.jobs.inbox_sync import after_page, incoming
+from worker.jobs.inbox_sync import after_read, incoming, queue_hides
 from worker.networks.endpoints import app_credentials
 from worker.networks.meta_webhooks import (
     OBJECT_NETWORKS,
@@ -100,7 +100,8 @@ def meta_delivery() -> Response:
         _forget(key)  # Meta sends it again; it must not then look like a replay
         raise
     for account, result in by_account:
-        after_page(redis(), account, result)
+        queue_hides(redis(), account, result)
+        after_read(redis(), account, negative=result.negative)
     return Response("", status=200)
 
 

@@ -31,6 +31,7 @@ from worker.queues import enqueue_once, get_queue, redis_connection
 JOB_TIMEOUT = 300
 # A read stops after this many pages; the rest waits for the next read (which starts from the newest).
 MAX_PAGES = 50
+NOTHING_READ = {"read": 0, "new": 0, "pages": 0, "negative": 0}
 log = logging.getLogger("cadenza.inbox_sync")
 events = structlog.get_logger("cadenza.inbox_sync")
 
@@ -91,6 +92,8 @@ def sync_account_inbox(account_id: int, kind: str) -> dict[str, int | str]:
         outcome, totals, message_ids = _sync(session, ctx.settings, redis, account, kind)
         session.commit()
         events.info("inbox_sync.done", client_id=account.client_id, outcome=outcome, **totals)
+        # One crisis check for the whole read (pages kept before a failure count too), not one per page.
+        after_read(redis, account, negative=totals["negative"])
     for message_id in message_ids:
         enqueue_delivery_if_smtp(redis, ctx.settings, message_id)
     return {"outcome": outcome, **totals}
@@ -100,12 +103,12 @@ def _sync(
     session: Session, settings: Settings, redis: Redis, account: SocialAccount, kind: str
 ) -> tuple[str, dict[str, int], list[int]]:
     if not ready_to_call(session, account):
-        return "reconnect", {"read": 0, "new": 0, "pages": 0}, []
+        return "reconnect", dict(NOTHING_READ), []
     state = sync_state.state_for(session=session, account=account, kind=kind)
     held = rate_limits.holds_for(redis, {account.id: account.network}).get(account.id)
     if held is not None:
         state.next_sync_at = held  # another call already heard "not before" from the network
-        return "held", {"read": 0, "new": 0, "pages": 0}, []
+        return "held", dict(NOTHING_READ), []
     cipher = TokenCipher.from_settings(settings)
     connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
     reader = _Reader(
@@ -159,7 +162,7 @@ class _Reader:
     ) -> None:
         self.session, self.redis, self.account, self.kind = session, redis, account, kind
         self.connector, self.creds = connector, creds
-        self.totals = {"read": 0, "new": 0, "pages": 0}
+        self.totals = dict(NOTHING_READ)
         self.context = IngestContext()  # the client's rules, read once for all the pages
         self.position: str | None = None  # the cursor being read when a call failed
         self.gained = False  # whether anything new was stored before the failure
@@ -172,10 +175,11 @@ class _Reader:
             items = [incoming(i) for i in page.items]
             result = ingest(session=self.session, account=self.account, items=items, context=self.context)
             self.session.commit()  # each page is kept even if a later page fails
-            after_page(self.redis, self.account, result)
+            queue_hides(self.redis, self.account, result)
             self.totals["pages"] += 1
             self.totals["read"] += len(page.items)
             self.totals["new"] += len(result.new_ids)
+            self.totals["negative"] += result.negative
             self.gained = self.gained or bool(result.new_ids)
             cursor = page.cursor
             # Newest-first feeds: a page with nothing new means everything older is known too.
@@ -206,17 +210,26 @@ def incoming(item: InboxItem) -> Incoming:
     )
 
 
-def after_page(redis: Redis, account: SocialAccount, result: IngestResult) -> None:
-    """Queue what new items asked for: the hides of moderation rules, a crisis check on negative ones."""
+def queue_hides(redis: Redis, account: SocialAccount, result: IngestResult) -> None:
+    """Queue the hides the moderation rules asked for on a batch of new items."""
     from worker.jobs.inbox_actions import enqueue_action
-    from worker.jobs.inbox_alerts import enqueue_crisis_check
 
     try:
         for action_id in result.hide_action_ids:
             enqueue_action(
                 redis, action_id=action_id, agency_id=account.agency_id, client_id=account.client_id
             )
-        if result.negative:
-            enqueue_crisis_check(redis, agency_id=account.agency_id, client_id=account.client_id)
     except RedisError:
-        log.warning("inbox follow-ups not enqueued: Redis unavailable (the periodic sweeps catch up)")
+        log.warning("inbox hides not enqueued: Redis unavailable (the periodic sweep catches up)")
+
+
+def after_read(redis: Redis, account: SocialAccount, *, negative: int) -> None:
+    """Queue a crisis check of the client when the read brought new negative items."""
+    from worker.jobs.inbox_alerts import enqueue_crisis_check
+
+    if not negative:
+        return
+    try:
+        enqueue_crisis_check(redis, agency_id=account.agency_id, client_id=account.client_id)
+    except RedisError:
+        log.warning("crisis check not enqueued: Redis unavailable (the next negative item asks again)")

@@ -150,3 +150,21 @@ def test_a_nameless_webhook_item_is_named_by_the_poll(session, shop):
     )
     (item,) = _items(session)
     assert (item.source, item.author_name) == ("webhook", "Anna Verdi")
+
+
+def test_text_a_database_cannot_hold_is_cleaned_not_fatal(session, shop):
+    """A NUL character or a lone surrogate (both legal in a network's JSON) would fail the whole page."""
+    _client, facebook, _mastodon, _editor = shop
+    odd = [
+        _incoming(1, "Ciao\x00 a tutti", author_name="Anna\x00"),
+        _incoming(2, "Broken emoji \ud83d here", author_name="Luca \udc00"),
+        _incoming(3, "Tutto bene 😀"),
+    ]
+    result = ingest(session=session, account=facebook, items=odd)
+    session.commit()
+    assert len(result.new_ids) == 3
+    texts = {i.remote_id: (i.text, i.author_name) for i in _items(session)}
+    assert texts["r-1"] == ("Ciao a tutti", "Anna")
+    assert texts["r-2"][0].startswith("Broken emoji ") and "\ud83d" not in texts["r-2"][0]
+    assert "\udc00" not in texts["r-2"][1]
+    assert texts["r-3"] == ("Tutto bene 😀", "Anna Verdi 3")
