@@ -99,6 +99,9 @@ class Settings:
     # Targets of one client published side by side by one job (also the most a client has in flight, so
     # a burst from one client never stands in front of another client's post for more than one job).
     publish_batch_size: int = 32
+    # Minutes between two reads of an account's metrics (CADENZA_METRICS_SYNC_MINUTES); the networks'
+    # quotas make 15 a sensible pace, the sandbox's demo audience moves every minute.
+    metrics_sync_minutes: float = 15.0
 
     def __post_init__(self) -> None:
         if self.media_path is None:
@@ -185,4 +188,8 @@ class Settings:
                 if env.get(f"CADENZA_{network.upper()}_CLIENT_ID")
             },
             smtp=smtp,
+            metrics_sync_minutes=float(
+                env.get("CADENZA_METRICS_SYNC_MINUTES")
+                or (15 if (env.get("CADENZA_NETWORKS") or "sandbox").strip().lower() == "live" else 1)
+            ),
         )

@@ -51,6 +51,7 @@ def _preload() -> None:
     import worker.jobs.imports  # noqa: F401
     import worker.jobs.mail  # noqa: F401
     import worker.jobs.maintenance  # noqa: F401
+    import worker.jobs.metrics_sync  # noqa: F401
     import worker.jobs.publish  # noqa: F401
     import worker.jobs.remote_delete  # noqa: F401
     import worker.jobs.tokens  # noqa: F401

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants.inbox.settings_store import get_settings
-from tenants.models import Client, InboxSettings, InboxSyncState, SocialAccount
+from tenants.models import Client, InboxSettings, InboxSyncState, MetricSyncState, SocialAccount
 from tenants.models.base import utcnow
 from tenants.networks import inbox_kinds
 
@@ -108,7 +108,7 @@ def record_success(
 def record_failure(
     *,
     session: Session,
-    state: InboxSyncState,
+    state: InboxSyncState | MetricSyncState,
     error_class: str,
     message: str,
     retry_at: datetime | None = None,

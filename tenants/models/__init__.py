@@ -17,6 +17,14 @@ from tenants.models.inbox import (
     SavedReply,
 )
 from tenants.models.media import MediaAsset
+from tenants.models.metrics import (
+    AccountMetricDay,
+    ClientMetricDay,
+    KpiTarget,
+    MetricReading,
+    MetricSyncState,
+    PostMetricDay,
+)
 from tenants.models.notifications import Notification, NotificationPreference, PostWatcher
 from tenants.models.plan import CommunicationPlan
 from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget, PublishAttempt
@@ -41,6 +49,12 @@ __all__ = [
     "ModerationRule",
     "SavedReply",
     "MediaAsset",
+    "AccountMetricDay",
+    "ClientMetricDay",
+    "KpiTarget",
+    "MetricReading",
+    "MetricSyncState",
+    "PostMetricDay",
     "Post",
     "PostComment",
     "PostTarget",
