@@ -48,7 +48,7 @@ def test_every_network_s_metrics_are_read_and_rolled_up(demo, sandbox, session, 
     states = session.scalars(select(MetricSyncState)).all()
     assert {s.error_class for s in states} == {None} and all(s.last_synced_at for s in states)
     assert {r.name for r in session.scalars(select(MetricReading))} >= {"followers", "likes"}
-    first = {r.target_id: r for r in session.scalars(select(PostMetricDay))}
+    first = {r.target_id: r.likes for r in session.scalars(select(PostMetricDay))}
     assert set(first) == {t.id for t in post.targets}
 
     sandbox.tick(steps=25)  # the audience sees, likes and shares the post
@@ -62,7 +62,7 @@ def test_every_network_s_metrics_are_read_and_rolled_up(demo, sandbox, session, 
         for counter in ("impressions", "reach", "saves", "clicks"):
             # What a network does not count stays "not available", never a made-up zero.
             assert (getattr(row, counter) is None) == (not reports(network, counter)), (network, counter)
-        assert row.likes is not None and row.likes >= (first[target.id].likes or 0)
+        assert row.likes is not None and row.likes >= (first[target.id] or 0)
     gained = sum(r.likes_gain or 0 for r in later.values())
     assert gained > 0, "25 audience steps brought no like to any network"
     day = session.scalars(select(ClientMetricDay).where(ClientMetricDay.client_id == client.id)).one()
