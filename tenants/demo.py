@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.metrics.targets import replace_targets
 from tenants.models import Agency, Membership, User
 from tenants.services.agencies import create_agency
 from tenants.services.clients import create_client
@@ -105,7 +106,24 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
         data=DEMO_PLAN,
     )
     _seed_demo_inbox(session=session, agency_id=agency.id, client_id=client.id, owner=owner)
+    replace_targets(
+        session=session,
+        agency_id=agency.id,
+        client_id=client.id,
+        membership=membership,
+        actor=owner,
+        data=DEMO_KPI_TARGETS,
+    )
     return True
+
+
+# What the demo agency agreed with the trattoria: a newcomer sees progress against these at once.
+DEMO_KPI_TARGETS = {
+    "follower_growth": {"target": 200, "period": "month"},
+    "engagement_rate": {"target": 4, "period": "month"},
+    "posts_published": {"target": 12, "period": "week"},
+    "response_time": {"target": 3600, "period": "month"},
+}
 
 
 DEMO_SAVED_REPLIES = (

@@ -139,6 +139,7 @@ def _security_headers(response):
 
 def _register_blueprints(app: Flask) -> None:
     import web.api.inbox  # noqa: F401 - adds the inbox endpoints to the API blueprint
+    import web.api.kpis  # noqa: F401 - adds the KPI endpoints to the API blueprint
     import web.api.posts  # noqa: F401 - adds the post endpoints to the API blueprint
     from web.api.views import bp as api_bp
     from web.errors import register_error_handlers
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.inbox import bp as inbox_bp
     from web.views.inbox_actions import bp as inbox_actions_bp
     from web.views.inbox_settings import bp as inbox_settings_bp
+    from web.views.kpis import bp as kpis_bp
     from web.views.media import bp as media_bp
     from web.views.notification_settings import bp as notification_settings_bp
     from web.views.oauth import bp as oauth_bp
@@ -185,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
         inbox_bp,
         inbox_actions_bp,
         inbox_settings_bp,
+        kpis_bp,
         webhooks_bp,
         oauth_bp,
         onboarding_bp,

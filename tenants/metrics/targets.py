@@ -58,7 +58,14 @@ def clean_targets(data: Any) -> dict[str, tuple[float, str]]:
 
 
 def replace_targets(
-    *, session: Session, agency_id: int, client_id: int, membership: Membership, actor: User | None, data: Any
+    *,
+    session: Session,
+    agency_id: int,
+    client_id: int,
+    membership: Membership,
+    actor: User | None,
+    data: Any,
+    actor_label: str | None = None,
 ) -> list[KpiTarget]:
     """Set the client's targets to exactly these (a KPI left out has no target any more)."""
     require(membership, Perm.KPI_EDIT)
@@ -87,6 +94,7 @@ def replace_targets(
         client_id=client_id,
         action="kpi_targets.saved",
         actor=actor,
+        actor_label=actor_label,
         target_type="client",
         target_id=client_id,
         details={kpi: {"target": t, "period": p} for kpi, (t, p) in cleaned.items()},
