@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tenants.metrics.vocabulary import ENGAGEMENTS, post_counters
+from tenants.metrics.vocabulary import ENGAGEMENTS, post_counters, reports
 from tenants.models import AccountMetricDay, ClientMetricDay, Post, PostMetricDay, SocialAccount
 
 DAY_FIGURES = ("followers", "followers_gain", "posts_published", *(f"{c}_gain" for c in post_counters()))
@@ -67,11 +67,12 @@ class PostPerformance:
     impressions: int | None
     engagements: int
     gains: dict
+    rated_engagements: int = 0  # on the networks that count impressions
 
     @property
     def engagement_rate(self) -> float | None:
-        """Engagements per 100 impressions, where impressions are counted."""
-        return 100 * self.engagements / self.impressions if self.impressions else None
+        """Engagements per 100 impressions, on the networks that count impressions."""
+        return 100 * self.rated_engagements / self.impressions if self.impressions else None
 
 
 def post_performance(
@@ -92,8 +93,12 @@ def post_performance(
     ).all()
     networks: dict[int, set[str]] = {}
     figures: dict[int, dict[str, int | None]] = {}
+    rated: dict[int, int] = {}
     for post_id, network, *sums in rows:
         networks.setdefault(post_id, set()).add(network)
+        if reports(network, "impressions"):
+            by_name = dict(zip(post_counters(), sums, strict=True))
+            rated[post_id] = rated.get(post_id, 0) + sum(by_name[e] or 0 for e in ENGAGEMENTS)
         totals = figures.setdefault(post_id, dict.fromkeys(post_counters()))
         for counter, value in zip(post_counters(), sums, strict=True):
             if value is not None:
@@ -102,12 +107,13 @@ def post_performance(
     ranked = [
         PostPerformance(
             post_id=post.id,
-            title=_title(post.text),
+            title=_title(post.base_text),
             pillar=post.pillar,
             networks=tuple(sorted(networks[post.id])),
             impressions=figures[post.id]["impressions"],
             engagements=sum(figures[post.id][e] or 0 for e in ENGAGEMENTS),
             gains=figures[post.id],
+            rated_engagements=rated.get(post.id, 0),
         )
         for post in posts
     ]
