@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tenants.errors import N_, Invalid
 from tenants.inbox.items import get_item
+from tenants.inbox.response_times import stamp_durations
 from tenants.inbox.saved_replies import render_saved_reply, use_saved_reply
 from tenants.models import Client, InboxAction, InboxItem, User
 from tenants.models.base import utcnow
@@ -157,6 +158,8 @@ def record_done(
         item.deleted_at = now
         item.status, item.closed_at = "closed", item.closed_at or now
     item.updated_at = now
+    if action.action in ("reply", "delete"):
+        stamp_durations(session=session, item=item)
 
 
 def record_retry(

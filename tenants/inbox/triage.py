@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from tenants.errors import N_, Invalid, NotFound
 from tenants.inbox.items import get_item
 from tenants.inbox.people import inbox_team
+from tenants.inbox.response_times import client_rules, stamp_durations
+from tenants.inbox.settings_store import InboxRules
 from tenants.models import Client, InboxItem, InboxItemTag, InboxNote, InboxTag, Notification, User
 from tenants.models.base import utcnow
 from tenants.models.inbox import ITEM_STATUSES
@@ -21,7 +23,13 @@ BULK_LIMIT = 500
 
 
 def set_status(
-    *, session: Session, item: InboxItem, status: str, user: User | None, now: datetime | None = None
+    *,
+    session: Session,
+    item: InboxItem,
+    status: str,
+    user: User | None,
+    now: datetime | None = None,
+    rules: InboxRules | None = None,
 ) -> None:
     """Open, pending or closed; closing stamps the resolution time, reopening clears it."""
     if status not in ITEM_STATUSES:
@@ -32,6 +40,7 @@ def set_status(
     item.status = status
     item.closed_at = now if status == "closed" else None
     item.updated_at = now
+    stamp_durations(session=session, item=item, rules=rules)
     _audit(session, item, user, "inbox.status", {"status": status})
 
 
@@ -191,9 +200,10 @@ def bulk_update(
         if tag_name
         else None
     )
+    rules = client_rules(session=session, agency_id=agency_id, client_id=client_id) if status else None
     for item in items:
         if status:
-            set_status(session=session, item=item, status=status, user=user)
+            set_status(session=session, item=item, status=status, user=user, rules=rules)
         if unassign or assignee_id is not None:
             assign(session=session, item=item, assignee_id=None if unassign else assignee_id, user=user)
         if tag is not None:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tenants.inbox.response_times import response_time_report
+from tenants.inbox.response_times import median_first_response
 from tenants.metrics.vocabulary import ENGAGEMENTS
 from tenants.models import Client, ClientMetricDay, KpiTarget, Post, PostTarget
 from tenants.services import plans
@@ -174,10 +174,9 @@ def _measure(session: Session, client: Client, start: date, end: date) -> dict[s
     result.update(_plan(session, client, start, end, published=int(published or 0)))
     first, _ = day_bounds(start, client.timezone)
     _, last = day_bounds(end, client.timezone)
-    response = response_time_report(
+    result["response_time"] = median_first_response(
         session=session, agency_id=client.agency_id, client_id=client.id, start=first, end=last
-    )["first_response"]
-    result["response_time"] = response.get("median")
+    )
     return result
 
 

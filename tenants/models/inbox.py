@@ -73,6 +73,10 @@ class InboxItem(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The two times in business seconds under the client's hours when they happened, stored then so
+    # reports read a column instead of replaying business hours over every item.
+    first_response_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    resolution_seconds: Mapped[float | None] = mapped_column(Float, default=None)
     liked: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

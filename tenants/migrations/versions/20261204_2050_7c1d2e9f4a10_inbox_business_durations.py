@@ -1,0 +1,29 @@
+"""inbox items keep their first-response and resolution times in business seconds
+
+Revision ID: 7c1d2e9f4a10
+Revises: e626a38c8a57
+Create Date: 2026-12-04 20:50:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "7c1d2e9f4a10"
+down_revision = "e626a38c8a57"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Rows answered before this column existed stay NULL: the reports compute theirs on the fly.
+    with op.batch_alter_table("inbox_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_response_seconds", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("resolution_seconds", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("inbox_items", schema=None) as batch_op:
+        batch_op.drop_column("resolution_seconds")
+        batch_op.drop_column("first_response_seconds")
