@@ -11,6 +11,7 @@ from bench import (
     inbox_ingest,
     inbox_query,
     inbox_triage,
+    kpi_overview,
     publish_burst,
     publish_chaos,
 )
@@ -24,6 +25,7 @@ def main() -> None:
         "inbox_ingest": inbox_ingest,
         "inbox_query": inbox_query,
         "inbox_triage": inbox_triage,
+        "kpi_overview": kpi_overview,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,
     }

@@ -91,21 +91,28 @@ def median_first_response(
     *, session: Session, agency_id: int, client_id: int, start: datetime, end: datetime
 ) -> float | None:
     """The median first response, in business seconds, of items received in [start, end); None if none."""
-    answered = and_(
+    in_range = and_(
         InboxItem.agency_id == agency_id,
         InboxItem.client_id == client_id,
         InboxItem.created_at >= start,
         InboxItem.created_at < end,
-        InboxItem.first_response_at.is_not(None),
     )
+    answered = and_(in_range, InboxItem.first_response_at.is_not(None))
     if session.get_bind().dialect.name == "postgresql":
-        median, unstamped = session.execute(
-            select(
-                func.percentile_cont(0.5).within_group(InboxItem.first_response_seconds),
-                func.count().filter(InboxItem.first_response_seconds.is_(None)),
-            ).where(answered)
-        ).one()
-        if not unstamped:
+        unstamped = session.scalar(
+            select(InboxItem.id)
+            .where(
+                in_range, InboxItem.first_response_at.is_not(None), InboxItem.first_response_seconds.is_(None)
+            )
+            .limit(1)
+        )
+        if unstamped is None:
+            # Every answered item is stamped: a median read from the partial index alone.
+            median = session.scalar(
+                select(func.percentile_cont(0.5).within_group(InboxItem.first_response_seconds)).where(
+                    in_range, InboxItem.first_response_seconds.is_not(None)
+                )
+            )
             return float(median) if median is not None else None
     rules = client_rules(session=session, agency_id=agency_id, client_id=client_id)
     values = [

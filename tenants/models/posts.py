@@ -75,6 +75,7 @@ class PostTarget(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "account_id"),
         Index("ix_post_targets_status_next", "status", "next_attempt_at"),
+        Index("ix_post_targets_client_published", "client_id", "published_at"),  # reports' "published in"
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
