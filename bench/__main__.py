@@ -12,6 +12,7 @@ from bench import (
     inbox_query,
     inbox_triage,
     kpi_overview,
+    metrics_rollup,
     publish_burst,
     publish_chaos,
 )
@@ -26,6 +27,7 @@ def main() -> None:
         "inbox_query": inbox_query,
         "inbox_triage": inbox_triage,
         "kpi_overview": kpi_overview,
+        "metrics_rollup": metrics_rollup,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,
     }
