@@ -102,6 +102,8 @@ class Settings:
     # Minutes between two reads of an account's metrics (CADENZA_METRICS_SYNC_MINUTES); the networks'
     # quotas make 15 a sensible pace, the sandbox's demo audience moves every minute.
     metrics_sync_minutes: float = 15.0
+    # Days raw metric readings are kept (the daily rollups keep the history for good).
+    metric_readings_days: int = 90
 
     def __post_init__(self) -> None:
         if self.media_path is None:
@@ -188,6 +190,7 @@ class Settings:
                 if env.get(f"CADENZA_{network.upper()}_CLIENT_ID")
             },
             smtp=smtp,
+            metric_readings_days=max(2, int(env.get("CADENZA_METRIC_READINGS_DAYS") or 90)),
             metrics_sync_minutes=float(
                 env.get("CADENZA_METRICS_SYNC_MINUTES")
                 or (15 if (env.get("CADENZA_NETWORKS") or "sandbox").strip().lower() == "live" else 1)

@@ -32,7 +32,7 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     from worker.jobs.inbox_actions import enqueue_due_actions
     from worker.jobs.inbox_sync import enqueue_due_syncs
     from worker.jobs.maintenance import purge_expired_connections
-    from worker.jobs.metrics_sync import enqueue_due_metric_syncs, roll_up_missed_days
+    from worker.jobs.metrics_sync import enqueue_due_metric_syncs, purge_readings, roll_up_missed_days
     from worker.jobs.publish import dispatch_due, recover_stuck
     from worker.jobs.remote_delete import enqueue_due_deletes
     from worker.jobs.tokens import enqueue_due_refreshes
@@ -45,6 +45,7 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
         Periodic("inbox-actions", 10, enqueue_due_actions),
         Periodic("metrics-syncs", 10, enqueue_due_metric_syncs),
         Periodic("metrics-missed-days", 600, roll_up_missed_days),
+        Periodic("metrics-purge-readings", 3600, purge_readings),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
     ]

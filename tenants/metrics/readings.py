@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from tenants.models import MetricReading, PostTarget, SocialAccount
@@ -14,6 +14,9 @@ from tenants.models.base import utcnow
 
 # Posts younger than this have their metrics read; older ones have stopped moving for practical purposes.
 TRACKED_DAYS = 90
+# Posts younger than this are read at every read; older ones (still tracked) once a day.
+FRESH_DAYS = 7
+OLDER_POSTS_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,17 @@ def store_readings(
     return len(rows)
 
 
+def older_posts_due(last_read: datetime | None, now: datetime) -> bool:
+    """Whether this read also covers the posts older than FRESH_DAYS (once a day)."""
+    return last_read is None or now - last_read >= OLDER_POSTS_EVERY
+
+
 def tracked_post_ids(
-    *, session: Session, account: SocialAccount, now: datetime | None = None, days: int = TRACKED_DAYS
+    *, session: Session, account: SocialAccount, now: datetime | None = None, include_older: bool = True
 ) -> list[str]:
-    """The network ids of the account's posts published through Cadenza whose metrics are still read."""
-    since = (now or utcnow()) - timedelta(days=days)
+    """The network ids of the account's posts published through Cadenza whose metrics are read now:
+    the last FRESH_DAYS' always, up to TRACKED_DAYS' with include_older."""
+    since = (now or utcnow()) - timedelta(days=TRACKED_DAYS if include_older else FRESH_DAYS)
     return list(
         session.scalars(
             select(PostTarget.remote_id)
@@ -66,3 +75,11 @@ def tracked_post_ids(
             .order_by(PostTarget.published_at.desc())
         )
     )
+
+
+def purge_old_readings(*, session: Session, before: datetime, batch: int = 50_000) -> int:
+    """Delete raw readings taken before `before`, a batch at a time (the rollups keep the history)."""
+    ids = list(session.scalars(select(MetricReading.id).where(MetricReading.read_at < before).limit(batch)))
+    if ids:
+        session.execute(delete(MetricReading).where(MetricReading.id.in_(ids)))
+    return len(ids)

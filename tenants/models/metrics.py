@@ -134,6 +134,8 @@ class MetricSyncState(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"), unique=True)
     next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Posts older than a week move slowly: their counters are read once a day, not at every read.
+    older_posts_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     error_class: Mapped[str | None] = mapped_column(String(20), default=None)
     error_message: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -4,6 +4,7 @@ per account, queued by a periodic sweep from the database's due times (determini
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import structlog
 from redis import Redis, RedisError
@@ -12,7 +13,13 @@ from sqlalchemy.orm import Session
 from tenants.crypto import TokenCipher
 from tenants.inbox.sync_state import record_failure
 from tenants.metrics import sync_state
-from tenants.metrics.readings import Reading, store_readings, tracked_post_ids
+from tenants.metrics.readings import (
+    Reading,
+    older_posts_due,
+    purge_old_readings,
+    store_readings,
+    tracked_post_ids,
+)
 from tenants.metrics.rollup import missing_yesterdays, rollup_day
 from tenants.models import Client, SocialAccount, utcnow
 from tenants.services import notifications, social_accounts
@@ -91,10 +98,14 @@ def _sync(
         return "held", 0, []
     cipher = TokenCipher.from_settings(settings)
     connector = connector_for_account(settings=settings, session=session, cipher=cipher, account=account)
+    now = utcnow()
+    include_older = older_posts_due(state.older_posts_read_at, now)
     try:
         samples = connector.read_metrics(
             credentials_for(cipher=cipher, account=account),
-            post_remote_ids=tracked_post_ids(session=session, account=account),
+            post_remote_ids=tracked_post_ids(
+                session=session, account=account, now=now, include_older=include_older
+            ),
         )
     except RetryLater as exc:
         if exc.app_wide:
@@ -118,7 +129,8 @@ def _sync(
     except ConnectorError as exc:
         record_failure(session=session, state=state, error_class="retry_later", message=exc.reason)
         return "retry_later", 0, []
-    now = utcnow()
+    if include_older:
+        state.older_posts_read_at = now
     stored = store_readings(
         session=session,
         account=account,
@@ -142,3 +154,17 @@ def roll_up_missed_days(connection: Redis) -> int:
             rollup_day(session=session, agency_id=agency_id, client_id=client_id, day=day)
         session.commit()
     return len(missed)
+
+
+def purge_readings(connection: Redis) -> int:
+    """Drop raw readings older than the retention (CADENZA_METRIC_READINGS_DAYS); returns how many."""
+    ctx = job_context()
+    before = utcnow() - timedelta(days=ctx.settings.metric_readings_days)
+    total = 0
+    with ctx.session_factory() as session:
+        while True:
+            deleted = purge_old_readings(session=session, before=before)
+            session.commit()
+            total += deleted
+            if not deleted:
+                return total

@@ -1,4 +1,5 @@
-"""inbox items keep their first-response and resolution times in business seconds; report indexes
+"""inbox items keep their first-response and resolution times in business seconds; report indexes;
+when an account's older posts were last read
 
 Revision ID: 7c1d2e9f4a10
 Revises: e626a38c8a57
@@ -37,9 +38,13 @@ def upgrade() -> None:
         sqlite_where=sa.text("first_response_at IS NOT NULL AND first_response_seconds IS NULL"),
     )
     op.create_index("ix_post_targets_client_published", "post_targets", ["client_id", "published_at"])
+    with op.batch_alter_table("metric_sync_states", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("older_posts_read_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("metric_sync_states", schema=None) as batch_op:
+        batch_op.drop_column("older_posts_read_at")
     op.drop_index("ix_post_targets_client_published", table_name="post_targets")
     op.drop_index("ix_inbox_items_client_unstamped", table_name="inbox_items")
     op.drop_index("ix_inbox_items_client_answered", table_name="inbox_items")
