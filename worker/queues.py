@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from redis import Redis
+import logging
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from redis import Redis, RedisError
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
+
+log = logging.getLogger("cadenza.queues")
+T = TypeVar("T")
 
 # Highest priority first: a worker listening on all of them drains them in this order.
 QUEUE_NAMES = ("publish", "inbox", "default", "metrics", "reports")
@@ -43,3 +50,13 @@ def enqueue_once(queue: Queue, func, *args, job_id: str, **options) -> Job:
             # again within it vanished before a worker took it (a "sync now" a minute after a read).
             existing.delete()
         return queue.enqueue(func, *args, job_id=job_id, **options)
+
+
+def enqueue_each(items: Iterable[T], enqueue: Callable[[T], object], *, what: str) -> None:
+    """Queue every item a periodic sweep found due; with Redis down, stop (the next sweep tries again)."""
+    for item in items:
+        try:
+            enqueue(item)
+        except RedisError:
+            log.warning("%s due but not enqueued: Redis unavailable", what)
+            return

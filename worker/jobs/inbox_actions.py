@@ -26,7 +26,7 @@ from worker.jobs.tokens import ready_to_call
 from worker.networks.base import Connector
 from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater, UnknownOutcome
 from worker.networks.types import AccountCredentials
-from worker.queues import enqueue_once, get_queue, redis_connection
+from worker.queues import enqueue_each, enqueue_once, get_queue, redis_connection
 
 JOB_TIMEOUT = 120
 log = logging.getLogger("cadenza.inbox_actions")
@@ -69,14 +69,13 @@ def enqueue_due_actions(connection: Redis) -> int:
         actions.recover_stuck(session=session, after=timedelta(seconds=JOB_TIMEOUT * 2))
         due = actions.due_actions(session=session)
         session.commit()
-    for item in due:
-        try:
-            enqueue_action(
-                connection, action_id=item.action_id, agency_id=item.agency_id, client_id=item.client_id
-            )
-        except RedisError:
-            log.warning("inbox actions due but not enqueued: Redis unavailable")
-            break
+    enqueue_each(
+        due,
+        lambda item: enqueue_action(
+            connection, action_id=item.action_id, agency_id=item.agency_id, client_id=item.client_id
+        ),
+        what="inbox actions",
+    )
     return len(due)
 
 

@@ -26,7 +26,7 @@ from worker.jobs.mail import enqueue_delivery_if_smtp
 from worker.jobs.tokens import ready_to_call
 from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater
 from worker.networks.types import InboxItem
-from worker.queues import enqueue_once, get_queue, redis_connection
+from worker.queues import enqueue_each, enqueue_once, get_queue, redis_connection
 
 JOB_TIMEOUT = 300
 # A read stops after this many pages; the rest waits for the next read (which starts from the newest).
@@ -63,18 +63,17 @@ def enqueue_due_syncs(connection: Redis) -> int:
         sync_state.ensure_states(session=session)
         due = sync_state.due_syncs(session=session)
         session.commit()
-    for item in due:
-        try:
-            enqueue_sync(
-                connection,
-                account_id=item.account_id,
-                kind=item.kind,
-                agency_id=item.agency_id,
-                client_id=item.client_id,
-            )
-        except RedisError:
-            log.warning("inbox reads due but not enqueued: Redis unavailable")  # the next sweep tries again
-            break
+    enqueue_each(
+        due,
+        lambda item: enqueue_sync(
+            connection,
+            account_id=item.account_id,
+            kind=item.kind,
+            agency_id=item.agency_id,
+            client_id=item.client_id,
+        ),
+        what="inbox reads",
+    )
     return len(due)
 
 

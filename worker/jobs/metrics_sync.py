@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 import structlog
-from redis import Redis, RedisError
+from redis import Redis
 from sqlalchemy.orm import Session
 
 from tenants.crypto import TokenCipher
@@ -31,7 +31,7 @@ from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
 from worker.jobs.tokens import ready_to_call
 from worker.networks.errors import ConnectorError, ReconnectNeeded, RetryLater
-from worker.queues import enqueue_once, get_queue, redis_connection
+from worker.queues import enqueue_each, enqueue_once, get_queue, redis_connection
 
 JOB_TIMEOUT = 300
 log = logging.getLogger("cadenza.metrics_sync")
@@ -59,14 +59,13 @@ def enqueue_due_metric_syncs(connection: Redis) -> int:
         sync_state.ensure_states(session=session)
         due = sync_state.due_metric_syncs(session=session)
         session.commit()
-    for item in due:
-        try:
-            enqueue_metric_sync(
-                connection, account_id=item.account_id, agency_id=item.agency_id, client_id=item.client_id
-            )
-        except RedisError:
-            log.warning("metrics reads due but not enqueued: Redis unavailable")  # the next sweep retries
-            break
+    enqueue_each(
+        due,
+        lambda item: enqueue_metric_sync(
+            connection, account_id=item.account_id, agency_id=item.agency_id, client_id=item.client_id
+        ),
+        what="metrics reads",
+    )
     return len(due)
 
 

@@ -24,7 +24,7 @@ from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
 from worker.jobs.tokens import ready_to_call
 from worker.networks.errors import ConnectorError, ReconnectNeeded, Rejected, RetryLater, UnknownOutcome
-from worker.queues import enqueue_once, get_queue, redis_connection
+from worker.queues import enqueue_each, enqueue_once, get_queue, redis_connection
 
 JOB_TIMEOUT = 120
 log = logging.getLogger("cadenza.remote_delete")
@@ -64,14 +64,13 @@ def enqueue_due_deletes(connection: Redis) -> int:
         )
         due = remote_delete.due(session=session)
         session.commit()
-    for item in due:
-        try:
-            enqueue_remote_delete(
-                connection, target_id=item.target_id, agency_id=item.agency_id, client_id=item.client_id
-            )
-        except RedisError:
-            log.warning("deletions due but not enqueued: Redis unavailable")  # the next sweep tries again
-            break
+    enqueue_each(
+        due,
+        lambda item: enqueue_remote_delete(
+            connection, target_id=item.target_id, agency_id=item.agency_id, client_id=item.client_id
+        ),
+        what="deletions",
+    )
     return len(due)
 
 
