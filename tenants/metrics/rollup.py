@@ -197,6 +197,8 @@ def _previous_post_rows(session, client_id, day, target_ids) -> dict[int, dict]:
 
 def _account_rows(session, agency_id, client_id, day, start, end, accounts, last, post_rows) -> list[dict]:
     followers_before = _previous_followers(session, client_id, day)
+    # An account's first day: its growth is measured from the day's first reading instead.
+    first_of_day = _first_followers(session, client_id, start, end)
     published = dict(
         session.execute(
             select(PostTarget.account_id, func.count(PostTarget.id))
@@ -218,7 +220,7 @@ def _account_rows(session, agency_id, client_id, day, start, end, accounts, last
     for account_id, account in accounts.items():
         read = last.get((account_id, None), {})
         followers = read.get(ACCOUNT_GAUGES[0])
-        before = followers_before.get(account_id)
+        before = followers_before.get(account_id, first_of_day.get(account_id))
         if followers is None and before is None and not published.get(account_id) and account_id not in gains:
             continue  # never read and nothing happened: no row
         row = {
@@ -238,8 +240,30 @@ def _account_rows(session, agency_id, client_id, day, start, end, accounts, last
     return rows
 
 
+def _first_followers(session, client_id, start, end) -> dict[int, int]:
+    """Each account's first followers reading in [start, end)."""
+    ranked = (
+        select(
+            MetricReading.account_id,
+            MetricReading.value,
+            func.row_number()
+            .over(partition_by=MetricReading.account_id, order_by=(MetricReading.read_at, MetricReading.id))
+            .label("rank"),
+        )
+        .where(
+            MetricReading.client_id == client_id,
+            MetricReading.post_remote_id.is_(None),
+            MetricReading.name == ACCOUNT_GAUGES[0],
+            MetricReading.read_at >= start,
+            MetricReading.read_at < end,
+        )
+        .subquery()
+    )
+    return dict(session.execute(select(ranked.c.account_id, ranked.c.value).where(ranked.c.rank == 1)).all())
+
+
 def _followers_gain(today: int | None, before: int | None) -> int | None:
-    """Today's gain; 0 for a day the account was not read (carried over); unknown on its first day."""
+    """Today's gain; 0 for a day the account was not read (carried over); None when never read."""
     if before is None:
         return None
     return 0 if today is None else today - before

@@ -68,7 +68,9 @@ def test_a_day_keeps_the_last_reading_and_gains_over_the_previous_day(session, w
     assert (md.impressions, md.impressions_gain, md.likes_gain, md.shares_gain) == (None, None, 4, 2)
 
     accounts = {(r.account_id, r.day): r for r in session.scalars(select(AccountMetricDay))}
-    assert (accounts[x.id, DAY1].followers, accounts[x.id, DAY1].followers_gain) == (1010, None)
+    # The first day has no day before: growth counts from the day's first reading (1000 at 09:00).
+    assert (accounts[x.id, DAY1].followers, accounts[x.id, DAY1].followers_gain) == (1010, 10)
+    assert accounts[mastodon.id, DAY1].followers_gain == 0  # one reading: no growth seen
     assert (accounts[x.id, DAY2].followers, accounts[x.id, DAY2].followers_gain) == (1015, 5)
     assert accounts[x.id, DAY1].posts_published == 1 and accounts[x.id, DAY2].posts_published == 0
     # Not read on DAY2: Mastodon's followers carry over, with no gain.
@@ -80,6 +82,7 @@ def test_a_day_keeps_the_last_reading_and_gains_over_the_previous_day(session, w
         for r in session.scalars(select(ClientMetricDay).where(ClientMetricDay.client_id == client.id))
     }
     assert (days[DAY1].followers, days[DAY1].posts_published, days[DAY1].impressions_gain) == (1210, 2, 300)
+    assert days[DAY1].followers_gain == 10
     assert days[DAY1].likes_gain == 13 and days[DAY1].shares_gain == 2
     # Engagements over impressions count only accounts with impressions (X: 9 likes, not Mastodon's 4+2).
     assert days[DAY1].rated_engagements_gain == 9
