@@ -23,6 +23,14 @@ from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget, P
 from tenants.models.records import AuditEntry, OutboxMessage
 from tenants.models.security import ApiToken, Invitation, PasswordReset
 from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
+from tenants.models.tracking import (
+    Conversion,
+    ConversionKey,
+    LinkClick,
+    LinkDailyStat,
+    TrackedLink,
+    TrackingSettings,
+)
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -51,6 +59,12 @@ __all__ = [
     "Base",
     "Client",
     "CommunicationPlan",
+    "Conversion",
+    "ConversionKey",
+    "LinkClick",
+    "LinkDailyStat",
+    "TrackedLink",
+    "TrackingSettings",
     "Invitation",
     "MastodonApp",
     "Notification",
