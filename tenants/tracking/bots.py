@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 import regex
 
-# Named fetchers, checked first so the reason says who it was. (name shown, pattern)
+# Named fetchers, checked first so the reason says who it was; in order ("TelegramBot (like TwitterBot)").
 KNOWN_FETCHERS: tuple[tuple[str, str], ...] = (
+    ("telegrambot", r"telegrambot"),
     ("facebookexternalhit", r"facebookexternalhit"),
     ("facebot", r"facebot"),
     ("facebookcatalog", r"facebookcatalog"),
@@ -21,7 +22,6 @@ KNOWN_FETCHERS: tuple[tuple[str, str], ...] = (
     ("linkedinbot", r"linkedinbot"),
     ("slackbot", r"slack(?:bot|-imgproxy)"),
     ("whatsapp", r"whatsapp"),
-    ("telegrambot", r"telegrambot"),
     ("discordbot", r"discordbot"),
     ("googlebot", r"googlebot|google-inspectiontool|googleother|google-read-aloud|feedfetcher-google"),
     ("google-preview", r"google web preview|google-pagerenderer|adsbot-google|mediapartners-google"),
