@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenants.errors import N_, Invalid
-from tenants.models import LinkDailyStat, TrackingSettings
+from tenants.models import LinkDailyStat, TrackedLink, TrackingSettings
 from tenants.models.tracking import UNATTRIBUTED
 from tenants.tracking.money import from_minor
 
@@ -185,3 +185,55 @@ def _totals_by(column, session: Session, agency_id: int, client_id: int, start: 
         select(column, *_sums()).where(*_in_range(agency_id, client_id, start, end)).group_by(column)
     )
     return {_none_if_unattributed(row[0]): LinkTotals(**_totals(row[1:], currency)) for row in rows}
+
+
+@dataclass(frozen=True)
+class AccountLinks:
+    """A post's short links on one account, and what they did since publishing."""
+
+    account_id: int
+    network: str
+    links: list[tuple[str, str]]  # (code, destination)
+    totals: LinkTotals
+
+
+def post_links(*, session: Session, agency_id: int, client_id: int, post_id: int) -> list[AccountLinks]:
+    """The post's short links per account with their all-time totals (empty when it has none)."""
+    found = list(
+        session.scalars(
+            select(TrackedLink)
+            .where(
+                TrackedLink.agency_id == agency_id,
+                TrackedLink.client_id == client_id,
+                TrackedLink.post_id == post_id,
+            )
+            .order_by(TrackedLink.account_id, TrackedLink.id)
+        )
+    )
+    if not found:
+        return []
+    currency = reporting_currency(session=session, agency_id=agency_id, client_id=client_id)
+    sums = {
+        row[0]: LinkTotals(**_totals(row[1:], currency))
+        for row in session.execute(
+            select(LinkDailyStat.account_id, *_sums())
+            .where(
+                LinkDailyStat.agency_id == agency_id,
+                LinkDailyStat.client_id == client_id,
+                LinkDailyStat.post_id == post_id,
+            )
+            .group_by(LinkDailyStat.account_id)
+        )
+    }
+    by_account: dict[int, list] = {}
+    for link in found:
+        by_account.setdefault(link.account_id, []).append(link)
+    return [
+        AccountLinks(
+            account_id=account_id,
+            network=links[0].network,
+            links=[(link.code, link.destination) for link in links],
+            totals=sums.get(account_id, LinkTotals(currency=currency)),
+        )
+        for account_id, links in by_account.items()
+    ]

@@ -311,3 +311,18 @@ def test_the_publishing_page_switches_tracking_and_an_old_form_leaves_it(app, se
     assert web.post("/c/mario/settings/publishing", data=_form(link_tracking=["0", "1"])).status_code == 302
     session.expire_all()
     assert session.get(Client, shop.client.id).link_tracking is True
+
+
+def test_the_post_page_shows_its_short_links_and_their_counts(app, session, shop, link, key):
+    web = app.test_client()
+    clicked = web.get(f"/l/{link.code}", headers={"User-Agent": CHROME})
+    web.get(f"/l/{link.code}", headers={"User-Agent": "Twitterbot/1.0"})
+    web.post("/api/v1/conversions", json={"order_id": "1", "click_id": _click_id(clicked)}, headers=key)
+    agency = _agency(session, shop)
+    for role, kwargs in (("manager", {}), ("viewer", {"client": shop.client})):
+        login(web, member(agency, role, **kwargs))
+        page = web.get(f"/c/mario/posts/{shop.post.id}").get_data(as_text=True)
+        assert 'id="post-links"' in page and f"/l/{link.code}</code>" in page, role
+        row = page.split(f'id="links-account-{shop.accounts["x"].id}"', 1)[1].split("</tr>", 1)[0]
+        assert '<td class="link-clicks">1</td>' in row and '<td class="link-conversions">1' in row
+        assert "utm_source=x&amp;utm_medium=social" in row
