@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -95,22 +95,21 @@ def rebuild_daily_stats(
         row = rows[(day, post_id, account_id)]
         row["clicks"], row["unique_clicks"], row["filtered"] = count, unique, filtered
     in_currency = Conversion.currency == currency if currency else Conversion.currency.is_(None)
+    # Inline, not bound: PostgreSQL must see the same expression in the select and the GROUP BY.
+    none = literal_column(str(UNATTRIBUTED))
+    post, account = func.coalesce(Conversion.post_id, none), func.coalesce(Conversion.account_id, none)
     conversions = session.execute(
         select(
             Conversion.day,
-            func.coalesce(Conversion.post_id, UNATTRIBUTED),
-            func.coalesce(Conversion.account_id, UNATTRIBUTED),
+            post,
+            account,
             func.count(),
             func.coalesce(func.sum(Conversion.value_minor).filter(in_currency), 0),
         )
         .where(
             Conversion.agency_id == agency_id, Conversion.client_id == client_id, *in_range(Conversion.day)
         )
-        .group_by(
-            Conversion.day,
-            func.coalesce(Conversion.post_id, UNATTRIBUTED),
-            func.coalesce(Conversion.account_id, UNATTRIBUTED),
-        )
+        .group_by(Conversion.day, post, account)
     )
     for day, post_id, account_id, count, value in conversions:
         row = rows[(day, post_id, account_id)]
