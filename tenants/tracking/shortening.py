@@ -8,9 +8,11 @@ parameters included): the redirect only ever goes to a stored destination, never
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 import string
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +44,19 @@ def new_code() -> str:
 def short_prefix(base_url: str) -> str:
     """Where short links live: '{base_url}/l/'."""
     return f"{base_url.rstrip('/')}/l/"
+
+
+def reachable_from_outside(base_url: str, *, live_networks: bool) -> bool:
+    """False when real networks would receive short links nobody can open (a loopback base URL)."""
+    if not live_networks:
+        return True  # the sandbox and the demo run on this machine
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback and not ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return bool(host)
 
 
 def _digest(destination: str) -> str:

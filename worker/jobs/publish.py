@@ -249,6 +249,13 @@ def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int
                 select(MediaAsset).where(MediaAsset.client_id.in_(client_ids), MediaAsset.id.in_(media_ids))
             )
         }
+    # Real networks must never receive short links to this machine: without a public base URL, the
+    # long links go out (and the log says why).
+    shorten = shortening.reachable_from_outside(settings.base_url, live_networks=not settings.uses_sandbox)
+    if not shorten and any(c.link_tracking for c in clients.values()):
+        log.warning(
+            "links not shortened: CADENZA_BASE_URL %s is not reachable by the networks", settings.base_url
+        )
     requests = {}
     for target in targets:
         client = clients[target.client_id]
@@ -259,7 +266,7 @@ def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int
             client_slug=client.slug,
             post_id=target.post_id,
         )
-        if client.link_tracking:
+        if shorten and client.link_tracking:
             text = shortening.shorten_links(
                 session=session, target=target, text=text, base_url=settings.base_url
             )

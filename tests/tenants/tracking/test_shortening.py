@@ -89,3 +89,12 @@ def test_codes_are_random_not_sequential():
     codes = {shortening.new_code() for _ in range(2000)}
     assert len(codes) == 2000
     assert all(len(code) == shortening.CODE_LENGTH and code.isalnum() for code in codes)
+
+
+def test_live_networks_never_get_short_links_to_this_machine():
+    reachable = shortening.reachable_from_outside
+    for base in ("http://127.0.0.1:5000", "http://localhost:5000", "http://[::1]:5000", "http://0.0.0.0"):
+        assert not reachable(base, live_networks=True), base
+        assert reachable(base, live_networks=False), base
+    for base in ("https://cadenza.agency.example", "http://203.0.113.10:8080"):
+        assert reachable(base, live_networks=True), base
