@@ -7,7 +7,7 @@ victim value below, or this suite fails and says what to add.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +16,8 @@ from tenants.models import (
     ApiToken,
     AuditEntry,
     Client,
+    Conversion,
+    ConversionKey,
     CrisisAlert,
     CsvImport,
     InboxAction,
@@ -25,6 +27,8 @@ from tenants.models import (
     InboxSettings,
     InboxTag,
     Invitation,
+    LinkClick,
+    LinkDailyStat,
     MediaAsset,
     Membership,
     ModerationRule,
@@ -38,6 +42,8 @@ from tenants.models import (
     PublishAttempt,
     SavedReply,
     SocialAccount,
+    TrackedLink,
+    TrackingSettings,
     membership_clients,
 )
 from tenants.permissions import CLIENT_ROLES, ROLE_PERMISSIONS, STAFF_ROLES
@@ -79,6 +85,10 @@ PUBLIC_ENDPOINTS = {
     # The networks push here without a login; a delivery counts only with a valid signature of the app.
     "webhooks.meta_verify",
     "webhooks.meta_delivery",
+    # Short links in published posts are followed by anyone; a code finds one stored destination only.
+    "links.follow",
+    # The conversion pixel sits in the client's pages; it counts only a real click id of its own client.
+    "links.pixel",
 }
 MARKERS = ("Victim Client Zeta", "victim-owner@victim.example", "Victim Agency Omega", "Sibling Client Kappa")
 
@@ -89,6 +99,7 @@ class World:
     victim_client: Client
     values: dict[str, object]
     members_by_role: dict[str, object]
+    tracking: dict[str, object] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -228,6 +239,8 @@ def world(session) -> World:
         )
     )
     session.commit()
+    # Tracked links: a short link of the victim's post, a click on it, a conversion, a conversion key.
+    victim_tracking = _victim_tracking(session, agency, victim, victim_post)
     return World(
         victim_agency=agency,
         victim_client=victim,
@@ -252,9 +265,48 @@ def world(session) -> World:
             "alert_id": victim_alert.id,
             "saved_reply_id": victim_reply.id,
             "rule_id": victim_rule.id,
+            "key_id": victim_tracking["key_id"],
         },
         members_by_role=by_role,
+        tracking=victim_tracking,
     )
+
+
+def _victim_tracking(session, agency, victim, victim_post) -> dict:
+    """The victim's tracking rows, written through the services that write them in production."""
+
+    from tenants.tracking import clicks, config, conversions, keys, shortening
+
+    target = victim_post.targets[0]
+    text = shortening.shorten_links(
+        session=session, target=target, text="https://victim.example/zeta", base_url="https://c.example"
+    )
+    resolved = shortening.resolve(session=session, code=text.rsplit("/", 1)[1])
+    hit = clicks.record_click(
+        session=session,
+        agency_id=agency.id,
+        client_id=victim.id,
+        link=resolved.link,
+        timezone=resolved.timezone,
+        hit=clicks.Hit(user_agent="Mozilla/5.0 Firefox/125.0", ip="192.0.2.1"),
+        secret="s",
+    )
+    conversions.record_conversion(
+        session=session,
+        agency_id=agency.id,
+        client_id=victim.id,
+        data=conversions.ConversionData(order_id="victim-order", click_id=hit.click.click_id),
+    )
+    settings_row = config.get_settings(session=session, agency_id=agency.id, client_id=victim.id)
+    key, plaintext = keys.create_key(session=session, agency_id=agency.id, client_id=victim.id, actor=None)
+    session.commit()
+    return {
+        "key_id": key.id,
+        "key": plaintext,
+        "click_id": hit.click.click_id,
+        "code": resolved.link.code,
+        "pixel_id": settings_row.pixel_id,
+    }
 
 
 def _routes(app):
@@ -397,6 +449,39 @@ def _snapshot(session, agency_id: int):
                 select(InboxSettings).where(InboxSettings.agency_id == agency_id).order_by(InboxSettings.id)
             )
         ],
+        # Tracking: nobody outside may switch it, change the window, or make, rotate or revoke a key,
+        # nor add clicks or conversions to the client's numbers.
+        session.scalars(
+            select(Client.link_tracking).where(Client.agency_id == agency_id).order_by(Client.id)
+        ).all(),
+        session.execute(
+            select(TrackingSettings.pixel_id, TrackingSettings.attribution_days, TrackingSettings.currency)
+            .where(TrackingSettings.agency_id == agency_id)
+            .order_by(TrackingSettings.id)
+        ).all(),
+        session.execute(
+            select(ConversionKey.id, ConversionKey.revoked_at)
+            .where(ConversionKey.agency_id == agency_id)
+            .order_by(ConversionKey.id)
+        ).all(),
+        session.scalar(select(func.count(TrackedLink.id)).where(TrackedLink.agency_id == agency_id)),
+        session.scalar(select(func.count(LinkClick.id)).where(LinkClick.agency_id == agency_id)),
+        session.execute(
+            select(Conversion.order_id, Conversion.post_id)
+            .where(Conversion.agency_id == agency_id)
+            .order_by(Conversion.id)
+        ).all(),
+        session.execute(
+            select(
+                LinkDailyStat.post_id,
+                LinkDailyStat.clicks,
+                LinkDailyStat.filtered,
+                LinkDailyStat.conversions,
+                LinkDailyStat.conversion_value_minor,
+            )
+            .where(LinkDailyStat.agency_id == agency_id)
+            .order_by(LinkDailyStat.id)
+        ).all(),
     )
 
 
@@ -609,4 +694,80 @@ def test_nobody_without_the_client_reaches_its_inbox_set_up_even_through_their_o
         resp = web.open(url, method=method, data=data)
         assert resp.status_code == 404, f"{method} {url} as {persona}: {resp.status_code}"
         _assert_no_leak(resp, f"{method} {url} as {persona}", markers=("Victim Client Zeta",))
+    assert _snapshot(session, world.victim_agency.id) == before
+
+
+def test_nobody_outside_the_client_counts_on_its_links_or_uses_its_keys(app, session, world):
+    """Another client's key, click, pixel or staff cannot add to, attribute to, or revoke the victim's."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tenants.tracking import keys
+    from tests.tenants.tracking.conftest import CHROME, link_for, make_shop
+
+    outsider = make_shop(session, slug="outsider-client")
+    _key, outsider_key = keys.create_key(session=session, **outsider.scope, actor=None)
+    outsider_link = link_for(session, outsider.targets["x"])
+    sibling = session.scalars(select(Client).where(Client.slug == "sibling-client")).one()
+    _sibling_key, sibling_key = keys.create_key(
+        session=session, agency_id=sibling.agency_id, client_id=sibling.id, actor=None
+    )
+    session.commit()
+    staff_token = api_token(world.victim_agency, "cdz_victim-agency-staff-000000")
+    people = (
+        (member(AgencyFactory(name="Outsider Agency")), None),
+        (member(world.victim_agency, "manager", limited_to=[sibling]), "sibling-client"),
+    )
+    victim = world.tracking
+    web = app.test_client()
+    clicked = web.get(f"/l/{outsider_link.code}", headers={"User-Agent": CHROME})
+    outsider_click = parse_qs(urlsplit(clicked.headers["Location"]).query)["cz_click"][0]
+    report = {"order_id": "victim-order", "click_id": victim["click_id"], "value": "9", "currency": "EUR"}
+
+    def victims_numbers():
+        session.expire_all()
+        victim_id = world.victim_client.id
+        return (
+            session.execute(
+                select(Conversion.order_id, Conversion.post_id).where(Conversion.client_id == victim_id)
+            ).all(),
+            session.execute(
+                select(LinkDailyStat.post_id, LinkDailyStat.conversions, LinkDailyStat.conversion_value_minor)
+                .where(LinkDailyStat.client_id == victim_id)
+                .order_by(LinkDailyStat.id)
+            ).all(),
+        )
+
+    # A sibling client of the same agency reports the victim's click id with its own key.
+    numbers = victims_numbers()
+    resp = web.post("/api/v1/conversions", json=report, headers={"Authorization": f"Bearer {sibling_key}"})
+    assert resp.status_code == 201 and resp.get_json()["attributed"] is False
+    assert victims_numbers() == numbers
+    before = _snapshot(session, world.victim_agency.id)
+    resp = web.post("/api/v1/conversions", json=report, headers={"Authorization": f"Bearer {outsider_key}"})
+    # Recorded for the key's own client (order ids are per client), never attributed to the victim.
+    assert resp.status_code == 201 and resp.get_json()["attributed"] is False
+    _assert_no_leak(resp, "POST /api/v1/conversions with another agency's key")
+    resp = web.post(
+        "/api/v1/conversions",
+        json={"order_id": "staff", "click_id": victim["click_id"]},
+        headers={"Authorization": f"Bearer {staff_token}"},
+    )
+    assert resp.status_code == 401
+    resp = web.get(f"/p/{victim['pixel_id']}.gif?click={outsider_click}&order=forged&value=999&currency=EUR")
+    assert resp.status_code == 200 and resp.mimetype == "image/gif"
+    for user, own_slug in people:
+        page = app.test_client()
+        login(page, user)
+        urls = [
+            ("GET", "/c/victim-client/settings/tracking"),
+            ("POST", "/c/victim-client/settings/tracking"),
+            ("POST", "/c/victim-client/settings/tracking/keys"),
+            ("POST", f"/c/victim-client/settings/tracking/keys/{victim['key_id']}/revoke"),
+        ]
+        if own_slug:
+            urls.append(("POST", f"/c/{own_slug}/settings/tracking/keys/{victim['key_id']}/revoke"))
+        for method, url in urls:
+            resp = page.open(url, method=method, data={"attribution_days": "1", "currency": "USD"})
+            assert resp.status_code == 404, f"{method} {url}: {resp.status_code}"
+            _assert_no_leak(resp, f"{method} {url}", markers=("Victim Client Zeta", victim["pixel_id"]))
     assert _snapshot(session, world.victim_agency.id) == before

@@ -138,6 +138,7 @@ def _security_headers(response):
 
 
 def _register_blueprints(app: Flask) -> None:
+    import web.api.conversions  # noqa: F401 - adds POST /conversions (conversion keys) to the API blueprint
     import web.api.inbox  # noqa: F401 - adds the inbox endpoints to the API blueprint
     import web.api.kpis  # noqa: F401 - adds the KPI endpoints to the API blueprint
     import web.api.posts  # noqa: F401 - adds the post endpoints to the API blueprint
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.inbox_actions import bp as inbox_actions_bp
     from web.views.inbox_settings import bp as inbox_settings_bp
     from web.views.kpis import bp as kpis_bp
+    from web.views.links_public import bp as links_bp
     from web.views.media import bp as media_bp
     from web.views.notification_settings import bp as notification_settings_bp
     from web.views.oauth import bp as oauth_bp
@@ -164,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.posts import bp as posts_bp
     from web.views.publish_log import bp as publish_log_bp
     from web.views.publishing import bp as publishing_bp
+    from web.views.tracking import bp as tracking_bp
     from web.views.webhooks import bp as webhooks_bp
     from web.views.workspace import bp as workspace_bp
 
@@ -184,6 +187,8 @@ def _register_blueprints(app: Flask) -> None:
         publish_log_bp,
         approvals_bp,
         publishing_bp,
+        tracking_bp,
+        links_bp,
         inbox_bp,
         inbox_actions_bp,
         inbox_settings_bp,

@@ -31,6 +31,14 @@ from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget, P
 from tenants.models.records import AuditEntry, OutboxMessage
 from tenants.models.security import ApiToken, Invitation, PasswordReset
 from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
+from tenants.models.tracking import (
+    Conversion,
+    ConversionKey,
+    LinkClick,
+    LinkDailyStat,
+    TrackedLink,
+    TrackingSettings,
+)
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -65,6 +73,12 @@ __all__ = [
     "Base",
     "Client",
     "CommunicationPlan",
+    "Conversion",
+    "ConversionKey",
+    "LinkClick",
+    "LinkDailyStat",
+    "TrackedLink",
+    "TrackingSettings",
     "Invitation",
     "MastodonApp",
     "Notification",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.models.base import Base, UTCDateTime, utcnow
@@ -33,6 +33,8 @@ class Client(Base):
     check_severities: Mapped[dict] = mapped_column(JSON, default=dict)
     extra_offensive: Mapped[list[str]] = mapped_column(JSON, default=list)
     utm_template: Mapped[str] = mapped_column(String(500), default="")
+    # Links in published posts become counted short links (/l/<code>); the composer still shows the long one.
+    link_tracking: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
 
     @property

@@ -28,7 +28,13 @@ from tenants.services.validation import (
     slugify,
 )
 
-PUBLISHING_FIELDS = ("approval_workflow", "check_severities", "extra_offensive", "utm_template")
+PUBLISHING_FIELDS = (
+    "approval_workflow",
+    "check_severities",
+    "extra_offensive",
+    "utm_template",
+    "link_tracking",
+)
 MAX_EXTRA_OFFENSIVE = 300
 EDITABLE_FIELDS = ("name", "slug", "timezone", "locale", "brand_color", "logo_url")
 _CLEANERS = {
@@ -242,11 +248,18 @@ def _clean_words(value: object) -> list[str]:
     return words
 
 
+def _clean_flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(N_("Choose on or off."), field="link_tracking")
+    return value
+
+
 _PUBLISHING_CLEANERS = {
     "approval_workflow": _clean_workflow,
     "check_severities": _clean_severities,
     "extra_offensive": _clean_words,
     "utm_template": clean_utm_template,
+    "link_tracking": _clean_flag,
 }
 
 
@@ -260,7 +273,8 @@ def update_publishing_settings(
     actor: User | None,
     data: Mapping[str, object],
 ) -> Client:
-    """Change how the client's posts are approved and checked, and the UTM template of their links."""
+    """Change how the client's posts are approved and checked, the UTM template of their links and
+    whether those links become tracked short links."""
     require(membership, Perm.CLIENT_EDIT)
     client = get_visible_client(session=session, membership=membership, client_id=client_id)
     _same_agency(client, agency_id)

@@ -17,7 +17,7 @@ _KEY = regex.compile(r"^[A-Za-z0-9_.\-\[\]]+$")
 _TRAILING = ".,;:!?…"
 
 
-def _trim(url: str) -> str:
+def trim_link(url: str) -> str:
     """The link without the sentence punctuation glued to its end; ')' stays when it closes a '('."""
     while url:
         if url[-1] in _TRAILING or (url[-1] == ")" and url.count(")") > url.count("(")):
@@ -87,7 +87,7 @@ def apply_utm(text: str, template: str, *, network: str, client_slug: str, post_
 
     def replace(match: regex.Match) -> str:
         found = match.group()
-        url = _trim(found)
+        url = trim_link(found)
         return _tag(url, params) + found[len(url) :]
 
     return URL_RE.sub(replace, text)
@@ -98,7 +98,7 @@ def preview_parts(text: str) -> list[tuple[str, str]]:
     parts: list[tuple[str, str]] = []
     position = 0
     for match in URL_RE.finditer(text):
-        url = _trim(match.group())
+        url = trim_link(match.group())
         if match.start() > position:
             parts.append(("text", text[position : match.start()]))
         parts.append(("link", url))

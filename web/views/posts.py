@@ -18,7 +18,7 @@ from web.extensions import limiter
 from web.mailer import announce
 from web.tenancy import client_view
 from web.views import composer_state as cs
-from web.views import live_checks, publish_panel
+from web.views import link_panel, live_checks, publish_panel
 from web.views.helpers import translate
 from web.views.post_labels import shown_post_status, status_label
 
@@ -71,6 +71,7 @@ def render_post_page(
         "status_label": status_label,
         "shown_post_status": shown_post_status,
         "publishing": publish_panel.panel(client, post) if post else None,
+        "link_panel": link_panel.panel(client, post) if post else None,
         "network_name": cs.network_name,
         "format_local": lambda moment: cs.format_local(moment, client.timezone),
         "post_findings": [cs.present_finding(f, "") for f in (checks or {}).get("post_findings", [])],

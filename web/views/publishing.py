@@ -1,4 +1,5 @@
-"""A client's publishing settings (/c/<client_slug>/settings/publishing): approvals, checks, UTM links."""
+"""A client's publishing settings (/c/<client_slug>/settings/publishing): approvals, checks, UTM links,
+tracked short links."""
 
 from __future__ import annotations
 
@@ -35,12 +36,17 @@ def check_labels() -> dict[str, str]:
 
 
 def _form_data() -> dict[str, object]:
-    return {
+    data: dict[str, object] = {
         "approval_workflow": request.form.get("approval_workflow", ""),
         "check_severities": {code: request.form.get(f"severity_{code}", "") for code in DEFAULT_SEVERITY},
         "extra_offensive": request.form.get("extra_offensive", "").splitlines(),
         "utm_template": request.form.get("utm_template", ""),
     }
+    # The checkbox comes after a hidden "0": a form without either leaves tracking as it is.
+    switch = request.form.getlist("link_tracking")
+    if switch:
+        data["link_tracking"] = switch[-1] == "1"
+    return data
 
 
 @bp.route("/publishing", methods=["GET", "POST"])
@@ -51,6 +57,7 @@ def edit(client: Client):
         "check_severities": {**DEFAULT_SEVERITY, **(client.check_severities or {})},
         "extra_offensive": list(client.extra_offensive or []),
         "utm_template": client.utm_template or "",
+        "link_tracking": client.link_tracking,
     }
     status = 200
     if request.method == "POST":
@@ -68,7 +75,7 @@ def edit(client: Client):
         except DomainError as exc:
             db().rollback()
             flash(translate(exc), "error")
-            values, status = submitted, exc.status
+            values, status = {"link_tracking": client.link_tracking, **submitted}, exc.status
         else:
             flash(_("Publishing settings saved."), "success")
             return redirect(url_for("publishing.edit", client_slug=client.slug))

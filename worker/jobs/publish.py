@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from tenants.crypto import TokenCipher
 from tenants.models import Client, MediaAsset, Post, PostTarget, PublishAttempt, SocialAccount
 from tenants.services import links, media, notifications, publish_notices, publishing
+from tenants.tracking import shortening
 from worker import rate_limits
 from worker.accounts import connector_for_account, credentials_for
 from worker.context import job_context
@@ -123,6 +124,8 @@ def publish_targets(target_ids: list[int], *, job_id: str | None) -> dict[int, s
             )
         )
         calls, immediate = _prepare(session, settings, redis, started, accounts)
+        # The short links in the texts exist before any network is sent one (a crash then loses none).
+        session.commit()
         results: queue.SimpleQueue = queue.SimpleQueue()
         pool = _call_pool(settings.publish_batch_size)
         for pair, call in calls:
@@ -230,7 +233,11 @@ def _prepare(
 
 
 def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int, PublishRequest]:
-    """What each connector sends: the variant with the client's UTM parameters, and its media."""
+    """What each connector sends: the variant with the client's UTM parameters, and its media.
+
+    With link tracking on, each link then becomes the client's short link for this target: the same
+    code on every retry, so a retried or reconciled publish carries exactly the same text.
+    """
     client_ids = {t.client_id for t in targets}
     clients = {c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))}
     media_ids = {media_id for t in targets for media_id in t.media_ids or []}
@@ -242,6 +249,13 @@ def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int
                 select(MediaAsset).where(MediaAsset.client_id.in_(client_ids), MediaAsset.id.in_(media_ids))
             )
         }
+    # Real networks must never receive short links to this machine: without a public base URL, the
+    # long links go out (and the log says why).
+    shorten = shortening.reachable_from_outside(settings.base_url, live_networks=not settings.uses_sandbox)
+    if not shorten and any(c.link_tracking for c in clients.values()):
+        log.warning(
+            "links not shortened: CADENZA_BASE_URL %s is not reachable by the networks", settings.base_url
+        )
     requests = {}
     for target in targets:
         client = clients[target.client_id]
@@ -252,6 +266,10 @@ def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int
             client_slug=client.slug,
             post_id=target.post_id,
         )
+        if shorten and client.link_tracking:
+            text = shortening.shorten_links(
+                session=session, target=target, text=text, base_url=settings.base_url
+            )
         items = []
         for media_id in target.media_ids or []:
             asset = assets.get(media_id)
