@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenants.inbox.response_times import median_first_response
-from tenants.metrics.vocabulary import ENGAGEMENTS
-from tenants.models import Client, ClientMetricDay, KpiTarget, Post, PostTarget
+from tenants.metrics.vocabulary import ENGAGEMENTS, reports
+from tenants.models import Client, ClientMetricDay, KpiTarget, Post, PostTarget, SocialAccount
 from tenants.services import plans
 from tenants.services.local_time import day_bounds
+from tenants.tracking.stats import totals_by_account
 
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 91}
 
@@ -42,6 +43,9 @@ KPIS: dict[str, KpiDefinition] = {
         KpiDefinition("impressions", "count", additive=True),
         KpiDefinition("engagements", "count", additive=True),
         KpiDefinition("engagement_rate", "percent", additive=False),
+        KpiDefinition("link_clicks", "count", additive=True),
+        KpiDefinition("ctr", "percent", additive=False),
+        KpiDefinition("conversions", "count", additive=True),
         KpiDefinition("posts_published", "count", additive=True),
         KpiDefinition("plan_adherence", "percent", additive=False),
         KpiDefinition("mix_adherence", "percent", additive=False),
@@ -171,6 +175,7 @@ def _measure(session: Session, client: Client, start: date, end: date) -> dict[s
         "engagement_rate": 100 * rated / impressions if impressions and rated is not None else None,
         "posts_published": published or 0.0,
     }
+    result.update(_links(session, client, start, end, impressions=impressions))
     result.update(_plan(session, client, start, end, published=int(published or 0)))
     first, _ = day_bounds(start, client.timezone)
     _, last = day_bounds(end, client.timezone)
@@ -178,6 +183,34 @@ def _measure(session: Session, client: Client, start: date, end: date) -> dict[s
         session=session, agency_id=client.agency_id, client_id=client.id, start=first, end=last
     )
     return result
+
+
+def _links(session: Session, client: Client, start: date, end: date, *, impressions: float | None) -> dict:
+    """Clicks on Cadenza's short links, conversions the client's site reported, and CTR (clicks over
+    impressions, counting only the clicks on accounts whose network counts impressions)."""
+    by_account = totals_by_account(
+        session=session, agency_id=client.agency_id, client_id=client.id, start=start, end=end
+    )
+    if not by_account and not client.link_tracking:
+        return {"link_clicks": None, "ctr": None, "conversions": None}  # not measured, not zero
+    networks = dict(
+        session.execute(
+            select(SocialAccount.id, SocialAccount.network).where(
+                SocialAccount.agency_id == client.agency_id, SocialAccount.client_id == client.id
+            )
+        ).all()
+    )
+    clicks = sum(t.clicks for t in by_account.values())
+    rated = sum(
+        t.clicks
+        for account, t in by_account.items()
+        if account and reports(networks.get(account, ""), "impressions")
+    )
+    return {
+        "link_clicks": float(clicks),
+        "ctr": 100 * rated / impressions if impressions else None,
+        "conversions": float(sum(t.conversions for t in by_account.values())),
+    }
 
 
 def _plan(

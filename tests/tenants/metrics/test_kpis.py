@@ -275,3 +275,52 @@ def test_response_time_is_the_median_first_response_in_business_time(session, sh
         row.first_response_at = tuesday_10 + timedelta(minutes=minutes)
     session.commit()
     assert overview(session, client)["response_time"].value == 30 * 60
+
+
+def test_link_clicks_conversions_and_ctr_over_impressions_where_counted(session, shop):
+    from tenants.models import LinkDailyStat
+
+    agency, client, _manager = shop
+    x = SocialAccountFactory(agency_id=agency.id, client_id=client.id, network="x")
+    mastodon = SocialAccountFactory(agency_id=agency.id, client_id=client.id, network="mastodon")
+    session.commit()
+    session.add(day_row(client, date(2026, 11, 3), impressions_gain=2000, posts_published=1))
+    for account, clicks, conversions in ((x, 50, 2), (mastodon, 30, 1)):
+        session.add(
+            LinkDailyStat(
+                agency_id=agency.id,
+                client_id=client.id,
+                day=date(2026, 11, 3),
+                post_id=1,
+                account_id=account.id,
+                clicks=clicks,
+                unique_clicks=clicks,
+                conversions=conversions,
+            )
+        )
+    session.add(
+        LinkDailyStat(
+            agency_id=agency.id,
+            client_id=client.id,
+            day=date(2026, 11, 4),
+            post_id=0,
+            account_id=0,
+            conversions=4,
+        )
+    )  # reported by the site, no click explains them
+    session.commit()
+    kpis = overview(session, client)
+    assert kpis["link_clicks"].value == 80 and kpis["conversions"].value == 7
+    # Mastodon counts no impressions: only X's 50 clicks go over the 2000 impressions.
+    assert kpis["ctr"].value == pytest.approx(2.5)
+
+
+def test_without_link_tracking_clicks_are_not_available(session, shop):
+    _agency, client, _manager = shop
+    client.link_tracking = False
+    session.commit()
+    kpis = overview(session, client)
+    assert kpis["link_clicks"].value is None and kpis["ctr"].value is None
+    client.link_tracking = True
+    session.commit()
+    assert overview(session, client)["link_clicks"].value == 0  # tracking on: none yet is a real zero
