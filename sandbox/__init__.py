@@ -10,7 +10,7 @@ import time
 
 from flask import Flask, request
 
-from sandbox.audience import SIMULATORS, SPEAKERS, tick
+from sandbox.audience import SIMULATORS, SPEAKERS, demo_step
 from sandbox.audience import bp as audience_bp
 from sandbox.control import bp as control_bp
 from sandbox.networks import NETWORK_MODULES
@@ -44,7 +44,7 @@ def create_app(*, audience_every: float | None = None) -> Flask:
                 SPEAKERS[network] = module.say
     STORE.reset(seed=STORE.seed)
     if audience_every:
-        app.extensions["sandbox_audience"] = AudienceTicker(audience_every, tick).start()
+        app.extensions["sandbox_audience"] = AudienceTicker(audience_every, demo_step).start()
 
     @app.before_request
     def _log_request() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from sandbox import voices
+from sandbox.link_readers import follow_links
 from sandbox.state import STORE
 
 bp = Blueprint("audience", __name__, url_prefix="/_control/audience")
@@ -46,6 +47,14 @@ class Unheard(Exception):
         self.message = message
 
 
+def demo_step() -> None:
+    """One step of the self-running demo audience: people write and react, and some follow links."""
+    tick()
+    with STORE.lock:
+        rng = random.Random(STORE.rng.random())
+    follow_links(rng, share=0.2)
+
+
 def tick(steps: int = 1, network: str | None = None) -> None:
     """Advance the audience of every network (or one) by `steps`."""
     with STORE.lock:
@@ -62,6 +71,16 @@ def audience_tick():
     steps = max(1, min(int(body.get("steps", 1)), 1000))
     tick(steps, body.get("network"))
     return jsonify({"status": "ok", "steps": steps})
+
+
+@bp.post("/click")
+def audience_click():
+    """Readers follow links in live posts: {share?: 0..1, network?}; returns how many links answered."""
+    body = request.get_json(silent=True) or {}
+    share = min(max(float(body.get("share", 1.0)), 0.0), 1.0)
+    with STORE.lock:
+        rng = random.Random(STORE.rng.random())
+    return jsonify({"followed": follow_links(rng, share=share, network=body.get("network"))})
 
 
 @bp.post("/say")

@@ -26,7 +26,7 @@ DEMO_POSTS = (
         "entertainment",
         None,
         "scheduled",
-        "Benvenuti da Mario! Oggi il forno è acceso dalle 11: vi aspettiamo. #DaMario",
+        "Benvenuti da Mario! Forno acceso dalle 11, il menu è qui: https://damario.example/menu #DaMario",
     ),
     (
         1,

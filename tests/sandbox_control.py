@@ -53,6 +53,13 @@ class SandboxControl:
         resp.raise_for_status()
         return resp.json()
 
+    def click(self, share: float = 1.0, network: str | None = None) -> int:
+        """Readers follow about `share` of the links in live posts; how many links answered."""
+        body = {"share": share, "network": network}
+        resp = self.http.post("/_control/audience/click", json=body, timeout=30)
+        resp.raise_for_status()
+        return resp.json()["followed"]
+
     def webhooks(self, **filters: str) -> dict:
         """Webhook deliveries so far (`deliveries`, `count`, `pending`)."""
         return self.http.get("/_control/webhooks", params=filters).json()
