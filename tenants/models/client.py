@@ -34,6 +34,8 @@ class Client(Base):
     extra_offensive: Mapped[list[str]] = mapped_column(JSON, default=list)
     utm_template: Mapped[str] = mapped_column(String(500), default="")
     ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    # Scheduled PDF reports: off, weekly or biweekly (periods of local Monday-Sunday weeks).
+    report_cadence: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
 
     @property
     def is_archived(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from web.api.openapi_inbox import inbox_paths, inbox_schemas
 from web.api.openapi_media import MEDIA_SCHEMA, media_paths
 from web.api.openapi_posts import post_paths, post_schemas
+from web.api.openapi_reports import REPORT_SCHEMA, report_paths
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _CLIENT_ID = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -36,10 +37,12 @@ def openapi_document() -> dict[str, Any]:
     document["paths"].update(post_paths())
     document["paths"].update(media_paths())
     document["paths"].update(inbox_paths())
+    document["paths"].update(report_paths())
     document["components"]["schemas"].update(_account_schemas())
     document["components"]["schemas"].update(post_schemas())
     document["components"]["schemas"]["Media"] = MEDIA_SCHEMA
     document["components"]["schemas"].update(inbox_schemas())
+    document["components"]["schemas"]["Report"] = REPORT_SCHEMA
     return document
 
 
