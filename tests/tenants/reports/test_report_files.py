@@ -16,7 +16,7 @@ from tenants.reports.csv_export import render_csv, safe_cell
 from tenants.reports.data import gather, local_logo
 from tenants.reports.pdf import markup, printable, render_pdf
 from tests.factories import AgencyFactory, ClientFactory
-from tests.tenants.reports.conftest import FORMULA_TITLE, TRICKY_TITLE, WEEK_END, WEEK_START
+from tests.report_samples import FORMULA_TITLE, TRICKY_TITLE, WEEK_END, WEEK_START
 
 GENERATED = datetime(2026, 11, 9, 7, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ from tenants.models import Agency, OutboxMessage, Report
 from tenants.reports import runner
 from tenants.reports.periods import latest_due_period, period_containing, schedule_key
 from tests.factories import AgencyFactory, ClientFactory, member
-from tests.tenants.reports.conftest import WEEK_END, WEEK_START
+from tests.report_samples import WEEK_END, WEEK_START
 
 # Monday 9 November 2026, 07:00 in Rome (UTC+1): the week of 2-8 November is due since 06:00.
 MONDAY_MORNING = datetime(2026, 11, 9, 6, tzinfo=UTC)
