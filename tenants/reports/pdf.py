@@ -100,7 +100,7 @@ def _styles(brand: colors.Color) -> dict[str, ParagraphStyle]:
     return {
         "base": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=MUTED),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
         "num": ParagraphStyle("num", parent=base, fontSize=8, leading=10, alignment=TA_RIGHT),
         "title": ParagraphStyle("title", parent=base, fontName=BOLD, fontSize=20, leading=24),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=15),
@@ -163,8 +163,14 @@ def render_pdf(data: ReportData) -> bytes:
             [
                 Paragraph(word("networks", locale), styles["h2"]),
                 _network_table(data, styles, brand),
-                Spacer(1, 6),
-                charts.network_engagements(data.networks, locale=locale, color=brand, font=FONT),
+                *(
+                    [
+                        Spacer(1, 6),
+                        charts.network_engagements(data.networks, locale=locale, color=brand, font=FONT),
+                    ]
+                    if data.networks
+                    else []
+                ),
             ]
         ),
         KeepTogether(
@@ -240,7 +246,7 @@ def _table(rows: list[list], widths: list, brand: colors.Color, *, numeric_from:
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
                 ("BACKGROUND", (0, 0), (-1, 0), brand),
                 ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -277,7 +283,7 @@ def _kpi_table(data: ReportData, styles: dict, brand: colors.Color) -> Table:
                 progress,
             ]
         )
-    table = _table(rows, [52 * mm, 24 * mm, 24 * mm, 22 * mm, 22 * mm, 30 * mm], brand)
+    table = _table(rows, [40 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm, 34 * mm], brand)
     table.setStyle(TableStyle([("TEXTCOLOR", (5, row), (5, row), color) for row, color in marks]))
     return table
 
@@ -308,7 +314,7 @@ def _network_table(data: ReportData, styles: dict, brand: colors.Color):
                 number(n.posts_published, locale),
             ]
         )
-    return _table(rows, [24 * mm, 18 * mm, 24 * mm, 24 * mm, 26 * mm, 28 * mm, 30 * mm], brand)
+    return _table(rows, [22 * mm, 14 * mm, 26 * mm, 26 * mm, 28 * mm, 28 * mm, 30 * mm], brand)
 
 
 def _posts_table(posts: list[PostPerformance], data: ReportData, styles: dict, brand: colors.Color):
@@ -333,7 +339,7 @@ def _posts_table(posts: list[PostPerformance], data: ReportData, styles: dict, b
                 percent(post.engagement_rate, locale),
             ]
         )
-    return _table(rows, [66 * mm, 30 * mm, 26 * mm, 28 * mm, 24 * mm], brand, numeric_from=2)
+    return _table(rows, [62 * mm, 30 * mm, 27 * mm, 28 * mm, 27 * mm], brand, numeric_from=2)
 
 
 def _community(data: ReportData, styles: dict) -> list:
