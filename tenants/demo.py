@@ -91,6 +91,7 @@ def seed_demo_data(*, session: Session, hasher: PasswordHasher) -> bool:
         },
     )
     client.approval_workflow = "client"
+    _schedule_demo_reports(session=session, client=client)
     approver = User(
         email=DEMO_APPROVER_EMAIL, name="Mario Rossi", password_hash=hasher.hash(DEMO_PASSWORD), locale="it"
     )
@@ -124,6 +125,17 @@ DEMO_KPI_TARGETS = {
     "posts_published": {"target": 12, "period": "week"},
     "response_time": {"target": 3600, "period": "month"},
 }
+def _schedule_demo_reports(*, session: Session, client) -> None:
+    """Weekly PDF reports, the first one (last week's) at once: the scheduler's next sweep makes it and
+    mails it to the client's contact, so the outbox shows one right after `make run`, whatever the hour."""
+    from tenants.models import utcnow
+    from tenants.reports.periods import last_finished_period
+    from tenants.reports.runner import schedule_period
+
+    client.report_cadence = "weekly"
+    start, end = last_finished_period("weekly", now=utcnow(), timezone=client.timezone)
+    session.flush()
+    schedule_period(session=session, client=client, cadence="weekly", start=start, end=end)
 
 
 DEMO_SAVED_REPLIES = (

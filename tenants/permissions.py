@@ -34,6 +34,8 @@ class Perm(StrEnum):
     CONTACTS_MANAGE = "contacts.manage"
     ACCOUNTS_MANAGE = "accounts.manage"
     REPORTS_VIEW = "reports.view"
+    # Queue a PDF report for a chosen range: staff work; client contacts read the archive.
+    REPORTS_GENERATE = "reports.generate"
     POSTS_WRITE = "posts.write"
     POSTS_APPROVE_INTERNAL = "posts.approve_internal"
     POSTS_APPROVE_CLIENT = "posts.approve_client"
@@ -62,6 +64,7 @@ _MANAGER = frozenset(
         Perm.CONTACTS_MANAGE,
         Perm.ACCOUNTS_MANAGE,
         Perm.REPORTS_VIEW,
+        Perm.REPORTS_GENERATE,
         Perm.POSTS_WRITE,
         Perm.POSTS_APPROVE_INTERNAL,
         Perm.PUBLISH_LOG_VIEW,
@@ -84,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.STAFF_VIEW,
             Perm.CLIENT_VIEW,
             Perm.REPORTS_VIEW,
+            Perm.REPORTS_GENERATE,
             Perm.POSTS_WRITE,
             Perm.PUBLISH_LOG_VIEW,
             Perm.INBOX_VIEW,
@@ -92,7 +96,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     # The publish log holds the networks' raw answers: staff read it, client contacts never do.
     Role.ANALYST: frozenset(
-        {Perm.STAFF_VIEW, Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.PUBLISH_LOG_VIEW, Perm.INBOX_VIEW}
+        {
+            Perm.STAFF_VIEW,
+            Perm.CLIENT_VIEW,
+            Perm.REPORTS_VIEW,
+            Perm.REPORTS_GENERATE,
+            Perm.PUBLISH_LOG_VIEW,
+            Perm.INBOX_VIEW,
+        }
     ),
     Role.APPROVER: frozenset({Perm.CLIENT_VIEW, Perm.REPORTS_VIEW, Perm.POSTS_APPROVE_CLIENT}),
     Role.VIEWER: frozenset({Perm.CLIENT_VIEW, Perm.REPORTS_VIEW}),

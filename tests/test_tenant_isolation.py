@@ -40,6 +40,7 @@ from tenants.models import (
     PostTarget,
     PostWatcher,
     PublishAttempt,
+    Report,
     SavedReply,
     SocialAccount,
     TrackedLink,
@@ -238,6 +239,20 @@ def world(session) -> World:
             holding_statement="Victim Client Zeta holding statement",
         )
     )
+    # A finished report: its CSV names the client, so a leaked download would show.
+    victim_report = Report(
+        agency_id=agency.id,
+        client_id=victim.id,
+        kind="scheduled",
+        period_start=owner.created_at.date(),
+        period_end=owner.created_at.date(),
+        schedule_key="weekly:victim",
+        status="done",
+        progress=100,
+        pdf=b"%PDF-1.4 Victim Client Zeta",
+        csv="# report\nagency,client\nVictim Agency Omega,Victim Client Zeta\n",
+    )
+    session.add(victim_report)
     session.commit()
     # Tracked links: a short link of the victim's post, a click on it, a conversion, a conversion key.
     victim_tracking = _victim_tracking(session, agency, victim, victim_post)
@@ -266,6 +281,8 @@ def world(session) -> World:
             "saved_reply_id": victim_reply.id,
             "rule_id": victim_rule.id,
             "key_id": victim_tracking["key_id"],
+            "report_id": victim_report.id,
+            "fmt": "csv",
         },
         members_by_role=by_role,
         tracking=victim_tracking,
@@ -350,7 +367,7 @@ def _snapshot(session, agency_id: int):
     members = select(Membership).where(Membership.agency_id == agency_id).order_by(Membership.id)
     return (
         [
-            (c.name, c.slug, c.deleted_at, c.archived_at, c.timezone, c.ical_token_hash)
+            (c.name, c.slug, c.deleted_at, c.archived_at, c.timezone, c.ical_token_hash, c.report_cadence)
             for c in session.scalars(clients)
         ],
         [
@@ -420,6 +437,12 @@ def _snapshot(session, agency_id: int):
         session.scalar(select(func.count(InboxNote.id)).where(InboxNote.agency_id == agency_id)),
         session.scalar(select(func.count(InboxItemTag.item_id)).where(InboxItemTag.agency_id == agency_id)),
         session.scalars(select(CrisisAlert.acknowledged_at).where(CrisisAlert.agency_id == agency_id)).all(),
+        # Reports: nobody outside may queue one (on demand) or change one.
+        session.execute(
+            select(Report.id, Report.kind, Report.status, Report.period_start, Report.period_end)
+            .where(Report.agency_id == agency_id)
+            .order_by(Report.id)
+        ).all(),
         # The inbox set-up: tags, saved replies, rules and settings (the webhook included).
         session.scalars(
             select(InboxTag.name).where(InboxTag.agency_id == agency_id).order_by(InboxTag.id)

@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     import web.api.inbox  # noqa: F401 - adds the inbox endpoints to the API blueprint
     import web.api.kpis  # noqa: F401 - adds the KPI endpoints to the API blueprint
     import web.api.posts  # noqa: F401 - adds the post endpoints to the API blueprint
+    import web.api.reports  # noqa: F401 - adds the report endpoints to the API blueprint
     from web.api.views import bp as api_bp
     from web.errors import register_error_handlers
     from web.health import bp as health_bp
@@ -166,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.views.posts import bp as posts_bp
     from web.views.publish_log import bp as publish_log_bp
     from web.views.publishing import bp as publishing_bp
+    from web.views.reports import bp as reports_bp
     from web.views.tracking import bp as tracking_bp
     from web.views.webhooks import bp as webhooks_bp
     from web.views.workspace import bp as workspace_bp
@@ -193,6 +195,7 @@ def _register_blueprints(app: Flask) -> None:
         inbox_actions_bp,
         inbox_settings_bp,
         kpis_bp,
+        reports_bp,
         webhooks_bp,
         oauth_bp,
         onboarding_bp,

@@ -54,6 +54,7 @@ def _preload() -> None:
     import worker.jobs.metrics_sync  # noqa: F401
     import worker.jobs.publish  # noqa: F401
     import worker.jobs.remote_delete  # noqa: F401
+    import worker.jobs.reports  # noqa: F401
     import worker.jobs.tokens  # noqa: F401
     from worker.context import job_context
     from worker.networks.registry import tls_context

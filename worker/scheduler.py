@@ -35,6 +35,7 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     from worker.jobs.metrics_sync import enqueue_due_metric_syncs, purge_readings, roll_up_missed_days
     from worker.jobs.publish import dispatch_due, recover_stuck
     from worker.jobs.remote_delete import enqueue_due_deletes
+    from worker.jobs.reports import enqueue_due_reports
     from worker.jobs.tokens import enqueue_due_refreshes
 
     return [
@@ -48,6 +49,9 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
         Periodic("metrics-purge-readings", 3600, purge_readings),
         Periodic("token-refresh", 300, enqueue_due_refreshes),
         Periodic("purge-pending-connections", 600, purge_expired_connections),
+        # Due periods are found from the database (local Monday mornings); on-demand reports whose job
+        # Redis lost are queued again from their rows.
+        Periodic("reports", 60, enqueue_due_reports),
     ]
 
 

@@ -29,6 +29,7 @@ from tenants.models.notifications import Notification, NotificationPreference, P
 from tenants.models.plan import CommunicationPlan
 from tenants.models.posts import ApprovalToken, Post, PostComment, PostTarget, PublishAttempt
 from tenants.models.records import AuditEntry, OutboxMessage
+from tenants.models.reports import Report
 from tenants.models.security import ApiToken, Invitation, PasswordReset
 from tenants.models.social import MastodonApp, OnboardingLink, PendingConnection, SocialAccount
 from tenants.models.tracking import (
@@ -68,6 +69,7 @@ __all__ = [
     "PostTarget",
     "PostWatcher",
     "PublishAttempt",
+    "Report",
     "TimeSlot",
     "AuditEntry",
     "Base",

@@ -36,6 +36,8 @@ class Client(Base):
     # Links in published posts become counted short links (/l/<code>); the composer still shows the long one.
     link_tracking: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    # Scheduled PDF reports: off, weekly or biweekly (periods of local Monday-Sunday weeks).
+    report_cadence: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
 
     @property
     def is_archived(self) -> bool:

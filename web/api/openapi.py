@@ -8,6 +8,7 @@ from web.api.openapi_inbox import inbox_paths, inbox_schemas
 from web.api.openapi_kpis import kpi_paths, kpi_schemas
 from web.api.openapi_media import MEDIA_SCHEMA, media_paths
 from web.api.openapi_posts import post_paths, post_schemas
+from web.api.openapi_reports import REPORT_SCHEMA, report_paths
 from web.api.openapi_tracking import CONVERSION_KEY_SCHEME, tracking_paths, tracking_schemas
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -40,6 +41,7 @@ def openapi_document() -> dict[str, Any]:
     document["paths"].update(inbox_paths())
     document["paths"].update(kpi_paths())
     document["paths"].update(tracking_paths())
+    document["paths"].update(report_paths())
     document["components"]["schemas"].update(_account_schemas())
     document["components"]["schemas"].update(post_schemas())
     document["components"]["schemas"]["Media"] = MEDIA_SCHEMA
@@ -47,6 +49,7 @@ def openapi_document() -> dict[str, Any]:
     document["components"]["schemas"].update(kpi_schemas())
     document["components"]["schemas"].update(tracking_schemas())
     document["components"]["securitySchemes"]["conversionKey"] = CONVERSION_KEY_SCHEME
+    document["components"]["schemas"]["Report"] = REPORT_SCHEMA
     return document
 
 
