@@ -125,6 +125,8 @@ DEMO_KPI_TARGETS = {
     "posts_published": {"target": 12, "period": "week"},
     "response_time": {"target": 3600, "period": "month"},
 }
+
+
 def _schedule_demo_reports(*, session: Session, client) -> None:
     """Weekly PDF reports, the first one (last week's) at once: the scheduler's next sweep makes it and
     mails it to the client's contact, so the outbox shows one right after `make run`, whatever the hour."""
