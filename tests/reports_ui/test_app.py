@@ -17,11 +17,6 @@ from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, 
 APP = str(Path(__file__).resolve().parents[2] / "reports_ui" / "app.py")
 
 
-@pytest.fixture
-def reports_env(process_env):
-    return process_env
-
-
 class _SignedAnHourAgo(TimestampSigner):
     def get_timestamp(self) -> int:
         return int(time.time()) - 3600
