@@ -10,7 +10,9 @@ import streamlit as st
 from reports_ui import shell
 from reports_ui.shell import t
 
-PAGES = Path(__file__).resolve().parent / "pages"
+# Not "pages/": Streamlit treats a pages/ folder beside the entry script as a v1 multipage app and runs
+# those files on their own, without this script and its gate.
+VIEWS = Path(__file__).resolve().parent / "views"
 # (file, text key, icon); url paths stay English whatever the language, so links survive a switch.
 NAVIGATION = (
     ("overview.py", "overview", ":material/dashboard:"),
@@ -39,7 +41,7 @@ def main() -> None:
     shell.sidebar(current)
     shell.branding(current)
     pages = [
-        st.Page(PAGES / name, title=t(key), icon=icon, url_path=key, default=index == 0)
+        st.Page(VIEWS / name, title=t(key), icon=icon, url_path=key, default=index == 0)
         for index, (name, key, icon) in enumerate(NAVIGATION)
     ]
     st.navigation(pages, position="top").run()

@@ -98,11 +98,15 @@ def post_performance(
         for counter, value in zip(post_counters(), sums, strict=True):
             if value is not None:
                 totals[counter] = (totals[counter] or 0) + value
-    posts = session.scalars(select(Post).where(Post.client_id == client_id, Post.id.in_(list(figures))))
+    posts = session.scalars(
+        select(Post).where(
+            Post.agency_id == agency_id, Post.client_id == client_id, Post.id.in_(list(figures))
+        )
+    )
     ranked = [
         PostPerformance(
             post_id=post.id,
-            title=_title(post.text),
+            title=_title(post.base_text),
             pillar=post.pillar,
             networks=tuple(sorted(networks[post.id])),
             impressions=figures[post.id]["impressions"],
