@@ -149,7 +149,8 @@ def sidebar(current: data.ReportScope) -> None:
             # Only ids go into the session; the next run checks this user may see that client.
             st.session_state[VIEWER] = {**st.session_state[VIEWER], "client_id": chosen}
             st.rerun()
-    st.sidebar.selectbox(t("range"), PRESETS, format_func=lambda p: t(f"range_{p}"), key="range")
+    language = lang()  # bound now: a widget's labels must not depend on when they are formatted
+    st.sidebar.selectbox(t("range"), PRESETS, format_func=lambda p: text(language, f"range_{p}"), key="range")
     if st.session_state.get("range") == "custom":
         today = current.today
         st.sidebar.date_input(
@@ -160,7 +161,7 @@ def sidebar(current: data.ReportScope) -> None:
             key="custom_range",
         )
     st.sidebar.toggle(t("compare"), value=True, key="compare")
-    st.session_state["lang"] = lang()
+    st.session_state["lang"] = language
     st.sidebar.selectbox(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
 
 

@@ -22,7 +22,7 @@ def live_overview() -> None:
     metric = st.segmented_control(
         t("trend_metric"),
         list(widgets.DAILY),
-        format_func=lambda key: kpi_label(language, key),
+        format_func=lambda key, language=language: kpi_label(language, key),
         default="impressions",
         required=True,
         key="trend_metric",

@@ -43,7 +43,7 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def everything(at: AppTest) -> str:
-    """Every text the app rendered (titles, captions, metrics, tables, charts' data), for "not shown" checks."""
+    """Every text the app rendered (titles, captions, metrics, tables, charts), for "not shown" checks."""
     parts: list[str] = []
 
     def walk(node) -> None:

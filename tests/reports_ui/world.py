@@ -67,13 +67,14 @@ def _client_day(client: Client, day: date, n: int, **extra) -> ClientMetricDay:
 
 
 def _account_day(account: SocialAccount, day: date, n: int, impressions: bool) -> AccountMetricDay:
+    base = 500 if impressions else 200
     return AccountMetricDay(
         agency_id=account.agency_id,
         client_id=account.client_id,
         account_id=account.id,
         network=account.network,
         day=day,
-        followers=500 + n,
+        followers=base + n,
         followers_gain=1,
         impressions_gain=100 if impressions else None,
         likes_gain=4,
@@ -174,7 +175,8 @@ def build_world(session: Session, *, client_locale: str = "en") -> World:
                     clicks_gain=clicks if network_counts_impressions else None,
                 )
             )
-    start, _ = day_bounds(today - timedelta(days=5), client.timezone)
+    # A Tuesday of last week, so the answers fall in business hours.
+    start, _ = day_bounds(today - timedelta(days=(today.weekday() - 1) % 7 + 7), client.timezone)
     for n, (kind, sentiment) in enumerate(
         [("comment", "positive"), ("comment", "positive"), ("mention", "negative"), ("dm", "neutral")]
     ):
