@@ -13,6 +13,7 @@ from bench import (
     inbox_triage,
     publish_burst,
     publish_chaos,
+    reports_overview,
 )
 
 
@@ -26,6 +27,7 @@ def main() -> None:
         "inbox_triage": inbox_triage,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,
+        "reports_overview": reports_overview,
     }
     wanted = sys.argv[1:] or list(modules)
     for name in wanted:

@@ -50,7 +50,7 @@ def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None)
             delta_description=t("vs_previous") if compare and kpi.change is not None else None,
             help=None if kpi.available else t("not_available_help"),
             chart_data=trend if trend and any(trend) else None,
-            chart_type="area",
+            chart_type="bar" if kpi.key == "posts_published" else "area",
         )
         if kpi.target is None:
             st.caption(t("no_target"))
@@ -59,7 +59,8 @@ def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None)
         if kpi.progress is not None:
             st.progress(min(kpi.progress, 1.0))
             key = "on_track" if kpi.on_track else "behind"
-            st.caption(("✅ " if kpi.on_track else "⚠️ ") + t(key, progress=fmt.share(kpi.progress, language)))
+            color = "green" if kpi.on_track else "orange"
+            st.caption(f":{color}[{t(key, progress=fmt.share(kpi.progress, language))}]")
 
 
 def _target_line(kpi: KpiValue, period: Period, language: str) -> str:
@@ -131,7 +132,7 @@ def comparison_chart(frame: pd.DataFrame, *, color: str, title: str) -> None:
             tooltip=[alt.Tooltip("day:T", title=t("day")), "series:N", alt.Tooltip("value:Q", title=title)],
         )
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 def bar_chart(
@@ -157,7 +158,7 @@ def bar_chart(
         if not stack:
             encoding["xOffset"] = alt.XOffset(color)
     mark = {"color": palette[0]} if color is None and palette else {}
-    st.altair_chart(alt.Chart(frame).mark_bar(**mark).encode(**encoding), use_container_width=True)
+    st.altair_chart(alt.Chart(frame).mark_bar(**mark).encode(**encoding), width="stretch")
 
 
 def network_name(network: str) -> str:
@@ -168,4 +169,4 @@ def network_name(network: str) -> str:
 
 def updated_at(timezone: str) -> None:
     """When the live panel last read the figures, in the client's time."""
-    st.caption("🟢 " + t("live", time=to_local(utcnow(), timezone).strftime("%H:%M:%S")))
+    st.caption(":green[●] " + t("live", time=to_local(utcnow(), timezone).strftime("%H:%M:%S")))

@@ -48,7 +48,7 @@ def live_channels() -> None:
                 t("kpi_posts_published"): now.posts_published,
             }
         )
-    st.dataframe(pd.DataFrame(table), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     days = data.account_series(scope.agency_id, scope.client_id, period.start, period.end)
     if days:
         frame = pd.DataFrame(

@@ -114,7 +114,7 @@ def live_community() -> None:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     widgets.updated_at(scope.timezone)
 

@@ -40,7 +40,7 @@ def live_plan() -> None:
             for week in weeks
         ]
         left, right = st.columns([3, 2])
-        left.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, key="plan-weeks")
+        left.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="plan-weeks")
         with right:
             totals = pd.DataFrame(
                 [
@@ -76,7 +76,7 @@ def live_plan() -> None:
             ]
         )
         left, right = st.columns([3, 2])
-        left.dataframe(mix, hide_index=True, use_container_width=True, key="plan-mix")
+        left.dataframe(mix, hide_index=True, width="stretch", key="plan-mix")
         with right:
             shares = pd.DataFrame(
                 [

@@ -67,12 +67,10 @@ def live_posts() -> None:
         return
     top, bottom = top_and_bottom(posts)
     st.markdown(f"#### {t('top_posts')}")
-    st.dataframe(_posts_table(top, language), hide_index=True, use_container_width=True, key="top-posts")
+    st.dataframe(_posts_table(top, language), hide_index=True, width="stretch", key="top-posts")
     if bottom:
         st.markdown(f"#### {t('bottom_posts')}")
-        st.dataframe(
-            _posts_table(bottom, language), hide_index=True, use_container_width=True, key="bottom-posts"
-        )
+        st.dataframe(_posts_table(bottom, language), hide_index=True, width="stretch", key="bottom-posts")
     st.markdown(f"#### {t('by_pillar')}")
     na = t("not_available")
     pillars = by_pillar(posts)
@@ -90,7 +88,7 @@ def live_posts() -> None:
         ]
     )
     left, right = st.columns([3, 2])
-    left.dataframe(table, hide_index=True, use_container_width=True, key="pillars")
+    left.dataframe(table, hide_index=True, width="stretch", key="pillars")
     with right:
         chart = pd.DataFrame(
             {
