@@ -22,7 +22,7 @@ from tenants.metrics.community import CommunityReport, community_report
 from tenants.metrics.kpis import KpiValue, kpi_overview
 from tenants.metrics.plan_adherence import PlanAdherence, plan_adherence
 from tenants.metrics.series import PostPerformance, account_days, client_days, post_performance
-from tenants.models import Agency, Client, utcnow
+from tenants.models import Agency, utcnow
 from tenants.permissions import is_client_role
 from tenants.services.access import membership_in, visible_clients_query
 from tenants.services.clients import connected_account_count
@@ -183,12 +183,3 @@ def plan(agency_id: int, client_id: int, start: date, end: date) -> PlanAdherenc
     """Published against the plan per channel and week, and the pillar mix, over [start, end]."""
     with runtime()[1]() as session:
         return plan_adherence(session=session, agency_id=agency_id, client_id=client_id, start=start, end=end)
-
-
-def client_exists(*, agency_id: int, client_id: int) -> bool:
-    """Whether the agency has this client (used by tests and the bench to pick a client)."""
-    with runtime()[1]() as session:
-        return (
-            session.scalar(select(Client.id).where(Client.agency_id == agency_id, Client.id == client_id))
-            is not None
-        )
