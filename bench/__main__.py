@@ -15,6 +15,7 @@ from bench import (
     metrics_rollup,
     publish_burst,
     publish_chaos,
+    reports_overview,
 )
 
 
@@ -30,6 +31,7 @@ def main() -> None:
         "metrics_rollup": metrics_rollup,
         "publish_burst": publish_burst,
         "publish_chaos": publish_chaos,
+        "reports_overview": reports_overview,
     }
     wanted = sys.argv[1:] or list(modules)
     for name in wanted:

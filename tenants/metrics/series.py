@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tenants.metrics.vocabulary import ENGAGEMENTS, post_counters, reports
 from tenants.models import AccountMetricDay, ClientMetricDay, Post, PostMetricDay, SocialAccount
+from tenants.tracking.stats import daily_link_stats
 
 DAY_FIGURES = ("followers", "followers_gain", "posts_published", *(f"{c}_gain" for c in post_counters()))
 
@@ -68,11 +69,18 @@ class PostPerformance:
     engagements: int
     gains: dict
     rated_engagements: int = 0  # on the networks that count impressions
+    link_clicks: int = 0  # on Cadenza's short links in the post, bots and previews left out
+    rated_link_clicks: int = 0  # of those, on the networks that count impressions
 
     @property
     def engagement_rate(self) -> float | None:
         """Engagements per 100 impressions, on the networks that count impressions."""
         return 100 * self.rated_engagements / self.impressions if self.impressions else None
+
+    @property
+    def click_through_rate(self) -> float | None:
+        """Short-link clicks per 100 impressions, on the networks that count impressions."""
+        return 100 * self.rated_link_clicks / self.impressions if self.impressions else None
 
 
 def post_performance(
@@ -103,6 +111,7 @@ def post_performance(
         for counter, value in zip(post_counters(), sums, strict=True):
             if value is not None:
                 totals[counter] = (totals[counter] or 0) + value
+    clicks, rated_clicks = _link_clicks(session, agency_id, client_id, start, end)
     posts = session.scalars(
         select(Post).where(
             Post.agency_id == agency_id, Post.client_id == client_id, Post.id.in_(list(figures))
@@ -118,10 +127,36 @@ def post_performance(
             engagements=sum(figures[post.id][e] or 0 for e in ENGAGEMENTS),
             gains=figures[post.id],
             rated_engagements=rated.get(post.id, 0),
+            link_clicks=clicks.get(post.id, 0),
+            rated_link_clicks=rated_clicks.get(post.id, 0),
         )
         for post in posts
     ]
     return sorted(ranked, key=lambda p: (-p.engagements, p.post_id))
+
+
+def _link_clicks(
+    session: Session, agency_id: int, client_id: int, start: date, end: date
+) -> tuple[dict, dict]:
+    """Short-link clicks per post: all of them, and those on networks that count impressions."""
+    networks = dict(
+        session.execute(
+            select(SocialAccount.id, SocialAccount.network).where(
+                SocialAccount.agency_id == agency_id, SocialAccount.client_id == client_id
+            )
+        ).all()
+    )
+    clicks: dict[int, int] = {}
+    rated: dict[int, int] = {}
+    for row in daily_link_stats(
+        session=session, agency_id=agency_id, client_id=client_id, start=start, end=end
+    ):
+        if row.post_id is None:
+            continue  # conversions no click explains
+        clicks[row.post_id] = clicks.get(row.post_id, 0) + row.clicks
+        if reports(networks.get(row.account_id, ""), "impressions"):
+            rated[row.post_id] = rated.get(row.post_id, 0) + row.clicks
+    return clicks, rated
 
 
 def _title(text: str | None) -> str:

@@ -1,0 +1,172 @@
+"""Pieces the pages are made of: KPI cards rendered from any KpiValue by its unit, and charts that set
+this period against the previous one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from reports_ui import fmt
+from reports_ui.shell import Period, lang, t
+from reports_ui.texts import kpi_label
+from tenants.metrics.kpis import KPIS, PERIOD_DAYS, KpiValue
+from tenants.metrics.vocabulary import ENGAGEMENTS
+from tenants.models import utcnow
+from tenants.networks import NETWORKS
+from tenants.services.local_time import to_local
+
+PREVIOUS_COLOR = "#adb5bd"
+
+
+def _engagements(row: dict) -> int | None:
+    known = [row[f"{e}_gain"] for e in ENGAGEMENTS if row[f"{e}_gain"] is not None]
+    return sum(known) if known else None
+
+
+# A KPI's figure per day, where the daily rollups have one (KPIs without a daily figure get no sparkline).
+DAILY: dict[str, Callable[[dict], float | None]] = {
+    "follower_growth": lambda row: row["followers_gain"],
+    "followers": lambda row: row["followers"],
+    "impressions": lambda row: row["impressions_gain"],
+    "engagements": _engagements,
+    "posts_published": lambda row: row["posts_published"],
+}
+
+
+def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None) -> None:
+    """One KPI: value, change against the previous period, target progress and the daily trend."""
+    language = lang()
+    compare = period.compare
+    with st.container(border=True, key=f"kpi-{kpi.key}"):
+        st.metric(
+            kpi_label(language, kpi.key),
+            fmt.value(kpi.unit, kpi.value, language, not_available=t("not_available")),
+            delta=fmt.change(kpi.unit, kpi.change, language) if compare else None,
+            delta_color="normal" if kpi.higher_is_better else "inverse",
+            delta_description=t("vs_previous") if compare and kpi.change is not None else None,
+            help=None if kpi.available else t("not_available_help"),
+            chart_data=trend if trend and any(trend) else None,
+            chart_type="bar" if kpi.key == "posts_published" else "area",
+        )
+        if kpi.target is None:
+            st.caption(t("no_target"))
+            return
+        st.caption(_target_line(kpi, period, language))
+        if kpi.progress is not None:
+            st.progress(min(kpi.progress, 1.0))
+            key = "on_track" if kpi.on_track else "behind"
+            color = "green" if kpi.on_track else "orange"
+            st.caption(f":{color}[{t(key, progress=fmt.share(kpi.progress, language))}]")
+
+
+def _target_line(kpi: KpiValue, period: Period, language: str) -> str:
+    """The agreed target; for totals, also what it comes to over this period (kpi_overview scaled it)."""
+    per = t(f"per_{kpi.target_period}") if kpi.target_period else ""
+    scaled = fmt.value(kpi.unit, kpi.target, language)
+    definition = KPIS.get(kpi.key)
+    if definition is not None and definition.additive and kpi.target_period in PERIOD_DAYS:
+        agreed = kpi.target * PERIOD_DAYS[kpi.target_period] / period.days
+        return t("target_range", target=fmt.value(kpi.unit, agreed, language), period=per, scaled=scaled)
+    return t("target", target=scaled, period=per)
+
+
+def kpi_grid(kpis: Iterable[KpiValue], *, period: Period, series: list[dict], columns: int = 3) -> None:
+    """KPI cards, `columns` per row, each with its daily trend over the period where there is one."""
+    items = list(kpis)
+    in_period = [row for row in series if period.start <= row["day"] <= period.end]
+    for first in range(0, len(items), columns):
+        cells = st.columns(columns)
+        for cell, kpi in zip(cells, items[first : first + columns], strict=False):
+            with cell:
+                kpi_card(kpi, period=period, trend=daily(in_period, kpi.key))
+
+
+def daily(series: list[dict], key: str) -> list[float] | None:
+    """A KPI's daily figures over the rows given, or None when it has no daily figure."""
+    pick = DAILY.get(key)
+    if pick is None:
+        return None
+    return [v if (v := pick(row)) is not None else 0 for row in series]
+
+
+def comparison_frame(rows: list[dict], period: Period, pick: Callable[[dict], float | None]) -> pd.DataFrame:
+    """Each day's figure in this period and, day for day, the previous one's (drawn on this period's days)."""
+    by_day = {row["day"]: pick(row) for row in rows}
+    frames = []
+    this, before = t("this_period"), t("previous")
+    for offset in range(period.days):
+        day = period.start + timedelta(days=offset)
+        frames.append({"day": day, "series": this, "value": by_day.get(day)})
+        if period.compare:
+            frames.append(
+                {
+                    "day": day,
+                    "series": before,
+                    "value": by_day.get(period.previous[0] + timedelta(days=offset)),
+                }
+            )
+    frame = pd.DataFrame(frames, columns=["day", "series", "value"])
+    frame["day"] = pd.to_datetime(frame["day"])
+    return frame
+
+
+def comparison_chart(frame: pd.DataFrame, *, color: str, title: str) -> None:
+    """A line per period: this one in the client's colour, the previous one in grey."""
+    if frame["value"].isna().all():
+        st.info(t("no_data"))
+        return
+    series = [t("this_period"), t("previous")]
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title=t("day")),
+            y=alt.Y("value:Q", title=title),
+            color=alt.Color(
+                "series:N", title=None, scale=alt.Scale(domain=series, range=[color, PREVIOUS_COLOR])
+            ),
+            tooltip=[alt.Tooltip("day:T", title=t("day")), "series:N", alt.Tooltip("value:Q", title=title)],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    color: str | None = None,
+    x_title: str = "",
+    y_title: str = "",
+    stack: bool = True,
+    palette: list[str] | None = None,
+) -> None:
+    """A bar chart (stacked by `color` when given)."""
+    encoding = {
+        "x": alt.X(x, title=x_title),
+        "y": alt.Y(y, title=y_title, stack=stack or None),
+        "tooltip": list(frame.columns),
+    }
+    if color is not None:
+        scale = alt.Scale(range=palette) if palette else alt.Undefined
+        encoding["color"] = alt.Color(color, title=None, scale=scale)
+        if not stack:
+            encoding["xOffset"] = alt.XOffset(color)
+    mark = {"color": palette[0]} if color is None and palette else {}
+    st.altair_chart(alt.Chart(frame).mark_bar(**mark).encode(**encoding), width="stretch")
+
+
+def network_name(network: str) -> str:
+    """A network as people call it (Facebook Pages, X, ...)."""
+    facts = NETWORKS.get(network)
+    return facts.name if facts else network.capitalize()
+
+
+def updated_at(timezone: str) -> None:
+    """When the live panel last read the figures, in the client's time."""
+    st.caption(":green[●] " + t("live", time=to_local(utcnow(), timezone).strftime("%H:%M:%S")))

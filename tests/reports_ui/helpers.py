@@ -1,0 +1,63 @@
+"""Driving the reports app in AppTest: open it with a link, switch pages, read everything it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tenants.services.report_links import mint_link
+
+APP = str(Path(__file__).resolve().parents[2] / "reports_ui" / "app.py")
+PAGES = {
+    "overview": "views/overview.py",
+    "channels": "views/channels.py",
+    "posts": "views/posts.py",
+    "community": "views/community.py",
+    "plan": "views/plan.py",
+}
+
+
+def token_for(settings, user, client) -> str:
+    """A fresh link's token, as the web app's "Open live reports" button mints it."""
+    link = mint_link(settings=settings, user_id=user.id, agency_id=client.agency_id, client_id=client.id)
+    return link.split("?t=", 1)[1]
+
+
+def run(token: str | None = None, *, at: AppTest | None = None) -> AppTest:
+    """Run the app (a new browser session unless `at` is given), with a link's token if any."""
+    at = at or AppTest.from_file(APP, default_timeout=60)
+    if token is not None:
+        at.query_params["t"] = token
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Switch the open session to one of the pages and run it."""
+    at.switch_page(PAGES[page])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def everything(at: AppTest) -> str:
+    """Every text the app rendered (titles, captions, metrics, tables, charts), for "not shown" checks."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    parts += [frame.value.to_string() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
+    """Every st.metric as label -> (value, delta)."""
+    return {m.label: (m.value, m.delta) for m in at.metric}

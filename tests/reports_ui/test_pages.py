@@ -1,0 +1,143 @@
+"""Each page of the reports renders the client's figures (hand-built rollups, posts, inbox, plan and
+targets): KPI cards by unit with change and target, the networks, top and weakest posts, the community,
+and the plan; in English and Italian; never a figure of the sibling client."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import member
+from tests.reports_ui.helpers import everything, metrics, open_page, run, token_for
+from tests.reports_ui.world import SIBLING_FOLLOWERS, SIBLING_POST, build_world
+
+
+@pytest.fixture
+def world(reports_env, session):
+    return build_world(session)
+
+
+def _open(reports_env, world, page: str = "overview", *, locale: str = "en"):
+    contact = member(world.agency, "viewer", client=world.client, locale=locale)
+    return open_page(run(token_for(reports_env, contact, world.client)), page)
+
+
+def _no_sibling(at) -> None:
+    text = everything(at)
+    assert "Secret Sibling" not in text and SIBLING_POST not in text
+    assert f"{SIBLING_FOLLOWERS:,}" not in text and "77,777" not in text and "99,999" not in text
+
+
+def test_overview_shows_every_kpi_with_change_target_and_trend(reports_env, world):
+    at = _open(reports_env, world)
+    # Last 30 days: +2 followers a day, 100 impressions and 10 engagements a day; 10 posts.
+    cards = metrics(at)
+    assert cards["Follower growth"] == ("60", "+0")
+    assert cards["Followers"] == ("1,118", "+60")
+    assert cards["Impressions"] == ("3,000", "+0")
+    assert cards["Engagements"] == ("300", "+0")
+    assert cards["Engagement rate"] == ("10.0%", "+0.0 pp")
+    assert cards["Posts published"][0] == "10"
+    # Nobody answered in the previous period; this one's four messages in 20 minutes each.
+    assert cards["Response time"] == ("20 min", "")
+    assert set(cards) >= {"Plan adherence", "Content-mix adherence"}
+    captions = " | ".join(c.value for c in at.caption)
+    assert "Target 30 per month (30 for this period)" in captions and "On track: 200% of target" in captions
+    assert "Target 12.0% per month" in captions and "Behind: 83% of target" in captions
+    assert "vs previous period" not in captions  # delta descriptions are part of the metric
+    followers = next(m for m in at.metric if m.label == "Followers")
+    assert followers.proto.chart_data and len(followers.proto.chart_data) == 30
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart") or True
+    assert "Live · updated" in captions
+    _no_sibling(at)
+
+
+def test_overview_without_comparison_hides_the_changes(reports_env, world):
+    at = _open(reports_env, world)
+    at.sidebar.toggle(key="compare").set_value(False).run()
+    assert all(not m.delta for m in at.metric)
+    assert "previous period" not in " ".join(c.value for c in at.caption)
+
+
+def test_overview_over_the_last_7_days(reports_env, world):
+    at = _open(reports_env, world)
+    at.sidebar.selectbox(key="range").set_value("7").run()
+    assert metrics(at)["Follower growth"][0] == "14" and metrics(at)["Impressions"][0] == "700"
+
+
+def test_a_kpi_no_network_measures_shows_not_available(reports_env, session):
+    from tests.factories import AgencyFactory, ClientFactory
+
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name="Nuovo Cliente")
+    contact = member(agency, "viewer", client=client, locale="it")
+    at = run(token_for(reports_env, contact, client))
+    cards = metrics(at)
+    assert cards["Impression"] == ("n.d.", "")
+    assert cards["Tasso di interazione"] == ("n.d.", "")
+    assert any("Ancora nessun dato" in i.value for i in at.info)
+
+
+def test_channels_add_up_each_network(reports_env, world):
+    at = _open(reports_env, world, "channels")
+    table = at.dataframe[0].value
+    assert list(table["Network"]) == ["X", "Mastodon"]
+    x = table.iloc[0]
+    assert x["Followers"] == "559 (+30)" and x["Impressions"] == "3,000 (+0)"
+    mastodon = table.iloc[1]
+    assert mastodon["Followers"] == "259 (+30)"
+    assert mastodon["Impressions"] == "n/a" and mastodon["Engagement rate"] == "n/a"
+    _no_sibling(at)
+
+
+def test_posts_rank_the_strongest_and_weakest_with_ctr_and_pillars(reports_env, world):
+    at = _open(reports_env, world, "posts")
+    top = at.dataframe[0].value
+    assert top.iloc[0]["Post"] == "La nuova IPA è qui"
+    assert top.iloc[0]["Networks"] == "Mastodon, X"
+    assert top.iloc[0]["CTR"] == "0.8%"  # 40 clicks on 5,000 impressions (X counts both)
+    bottom = at.dataframe[1].value
+    assert list(bottom["Post"])[:2] == ["Orari di Natale", "Il birraio Marco"]
+    assert bottom.iloc[0]["Impressions"] == "n/a" and bottom.iloc[0]["Pillar"] == "(no pillar)"
+    pillars = at.dataframe[2].value
+    assert list(pillars["Pillar"]) == ["prodotto", "persone", "(no pillar)"]
+    _no_sibling(at)
+
+
+def test_community_volume_sentiment_and_response_times(reports_env, world):
+    at = _open(reports_env, world, "community")
+    cards = metrics(at)
+    assert cards["Messages received"] == ("4", "+4")
+    assert cards["Positive"][0] == "50.0%" and cards["Negative"][0] == "25.0%"
+    assert cards["First response (median)"][0] == "20 min"
+    assert cards["Answered within target"][0] == "100%"
+    assert at.dataframe[0].value.iloc[0].tolist() == ["X", 4]
+    _no_sibling(at)
+
+
+def test_plan_published_against_planned_and_the_mix(reports_env, world):
+    at = _open(reports_env, world, "plan")
+    weeks = at.dataframe[0].value
+    assert set(weeks["Network"]) == {"X", "Mastodon"}
+    assert weeks["Published"].sum() == 10  # targets published in the last 30 days
+    mix = at.dataframe[1].value
+    assert list(mix["Pillar"]) == ["Prodotto", "Persone", "(no pillar)"]
+    assert list(mix["Target share"]) == ["60.0%", "40.0%", "0.0%"]
+    assert "Plan adherence" in metrics(at)
+    text = everything(at)
+    assert "Segreto" not in text
+    _no_sibling(at)
+
+
+@pytest.mark.parametrize("page", ["overview", "channels", "posts", "community", "plan"])
+def test_every_page_speaks_italian(reports_env, world, page):
+    at = _open(reports_env, world, page, locale="it")
+    heading = {
+        "overview": "Panoramica",
+        "channels": "Canali",
+        "posts": "Post",
+        "community": "Community",
+        "plan": "Aderenza al piano",
+    }[page]
+    assert at.subheader[0].value == heading
+    assert "In tempo reale · aggiornato alle" in " ".join(c.value for c in at.caption)
+    _no_sibling(at)
