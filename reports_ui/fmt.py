@@ -5,28 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+
+from tenants.metrics import display
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A number with the language's separators."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(round(value, decimals), format=pattern, locale=lang)
+    return display.number(value, lang, decimals)
 
 
 def duration(seconds: float, lang: str) -> str:
     """A duration people read at a glance: 45 s, 12 min, 1 h 05 min, 2 d 3 h."""
-    seconds = abs(seconds)
-    if seconds < 60:
-        return f"{round(seconds)} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} {'g' if lang == 'it' else 'd'} {hours} h"
+    return display.duration(seconds, lang)
 
 
 def value(unit: str, amount: float | None, lang: str, *, not_available: str = "n/a") -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+
+from tenants.metrics import display
 
 LOCALES = ("it", "en")
 
@@ -122,34 +123,21 @@ def number(value: float | None, locale: str, *, decimals: int = 0) -> str:
     """A count in the language's digits ("1.234" in Italian), or "n/a"."""
     if value is None:
         return word("na", locale)
-    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(
-        round(value, decimals) if decimals else round(value), pattern, locale=language(locale)
-    )
+    return display.number(value, language(locale), decimals, trim=True)
 
 
 def percent(value: float | None, locale: str) -> str:
     """A value already in percent (4.25 -> "4,3%" in Italian), or "n/a"."""
     if value is None:
         return word("na", locale)
-    return format_decimal(round(value, 1), "#,##0.#", locale=language(locale)) + "%"
+    return display.number(value, language(locale), 1, trim=True) + "%"
 
 
 def duration(seconds: float | None, locale: str) -> str:
     """A duration as people say it: "45 s", "12 min", "2 h 05 min", "3 d 4 h" ("3 g 4 h" in Italian)."""
     if seconds is None:
         return word("na", locale)
-    total = round(seconds)
-    if total < 60:
-        return f"{total} s"
-    minutes = round(total / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} {'g' if language(locale) == 'it' else 'd'} {hours} h"
+    return display.duration(seconds, language(locale))
 
 
 def kpi_value(unit: str, value: float | None, locale: str) -> str:
@@ -168,7 +156,7 @@ def kpi_change(unit: str, change: float | None, locale: str) -> str:
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
     size = abs(change)
     if unit == "percent":
-        points = format_decimal(round(size, 1), "#,##0.#", locale=language(locale))
+        points = display.number(size, language(locale), 1, trim=True)
         return f"{sign}{points} {'p.p.' if language(locale) == 'it' else 'pp'}"
     if unit == "seconds":
         return f"{sign}{duration(size, locale)}"

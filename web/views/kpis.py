@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tenants.errors import DomainError
-from tenants.metrics import targets
+from tenants.metrics import display, targets
 from tenants.metrics.kpis import KPIS, PERIOD_DAYS, KpiValue, kpi_overview
 from tenants.models import Client, utcnow
 from tenants.permissions import Perm
@@ -47,13 +47,12 @@ def format_kpi(value: float | None, unit: str) -> str:
     """A KPI value for people: counts grouped, percentages with one decimal, durations in h and min."""
     if value is None:
         return _("not available")
+    language = str(get_locale() or "en")[:2]
     if unit == "percent":
-        return format_percent(value / 100, "#,##0.0%")
+        return display.number(value, language, 1) + "%"
     if unit == "seconds":
-        minutes = round(value / 60)
-        hours, minutes = divmod(minutes, 60)
-        return _("%(h)s h %(m)s min", h=hours, m=minutes) if hours else _("%(m)s min", m=minutes)
-    return format_decimal(round(value))
+        return display.duration(value, language)
+    return display.number(value, language)
 
 
 def _month_to_date(client: Client) -> tuple[date, date]:
