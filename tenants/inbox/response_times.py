@@ -99,11 +99,14 @@ def median_first_response(
     )
     answered = and_(in_range, InboxItem.first_response_at.is_not(None))
     if session.get_bind().dialect.name == "postgresql":
+        # Ordered by the partial index's own columns: with a bare LIMIT 1 the planner, expecting many
+        # such rows, scans the whole table for one that is not there.
         unstamped = session.scalar(
             select(InboxItem.id)
             .where(
                 in_range, InboxItem.first_response_at.is_not(None), InboxItem.first_response_seconds.is_(None)
             )
+            .order_by(InboxItem.client_id, InboxItem.created_at)
             .limit(1)
         )
         if unstamped is None:
