@@ -20,6 +20,7 @@ NAVIGATION = (
     ("posts.py", "posts", ":material/article:"),
     ("community.py", "community", ":material/forum:"),
     ("plan.py", "plan", ":material/event_available:"),
+    ("archive.py", "archive", ":material/picture_as_pdf:"),
 )
 
 

@@ -24,6 +24,7 @@ from tenants.metrics.plan_adherence import PlanAdherence, plan_adherence
 from tenants.metrics.series import PostPerformance, account_days, client_days, post_performance
 from tenants.models import Agency, utcnow
 from tenants.permissions import is_client_role
+from tenants.reports.archive import ReportFile, list_reports, report_file
 from tenants.services.access import membership_in, visible_clients_query
 from tenants.services.clients import connected_account_count
 from tenants.services.local_time import to_local
@@ -183,3 +184,28 @@ def plan(agency_id: int, client_id: int, start: date, end: date) -> PlanAdherenc
     """Published against the plan per channel and week, and the pillar mix, over [start, end]."""
     with runtime()[1]() as session:
         return plan_adherence(session=session, agency_id=agency_id, client_id=client_id, start=start, end=end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=256)
+def archive(agency_id: int, client_id: int) -> list[dict]:
+    """The client's reports, newest first, without their files."""
+    with runtime()[1]() as session:
+        return [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "start": r.period_start,
+                "end": r.period_end,
+                "status": r.status,
+                "progress": r.progress,
+            }
+            for r in list_reports(session=session, agency_id=agency_id, client_id=client_id)
+        ]
+
+
+def archived_file(agency_id: int, client_id: int, report_id: int, fmt: str) -> ReportFile:
+    """One file of one of the client's finished reports (never cached: files are large)."""
+    with runtime()[1]() as session:
+        return report_file(
+            session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
+        )

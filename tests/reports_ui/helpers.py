@@ -15,6 +15,7 @@ PAGES = {
     "posts": "views/posts.py",
     "community": "views/community.py",
     "plan": "views/plan.py",
+    "archive": "views/archive.py",
 }
 
 

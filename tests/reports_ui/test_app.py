@@ -121,7 +121,7 @@ def test_rejected_links_show_the_gate_and_no_data(reports_env, session, case):
         assert name not in text
 
 
-@pytest.mark.parametrize("page", ["overview", "channels", "posts", "community", "plan"])
+@pytest.mark.parametrize("page", ["overview", "channels", "posts", "community", "plan", "archive"])
 def test_a_session_that_claims_another_clients_id_shows_the_gate(reports_env, session, page):
     world = build_world(session)
     contact = member(world.agency, "approver", client=world.client, locale="en")

@@ -141,3 +141,36 @@ def test_every_page_speaks_italian(reports_env, world, page):
     assert at.subheader[0].value == heading
     assert "In tempo reale · aggiornato alle" in " ".join(c.value for c in at.caption)
     _no_sibling(at)
+
+
+def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, world, session):
+    from tenants.models import Report
+
+    def report(client, start, status, *, pdf=b"%PDF-1.4 ok", csv="# report\nclient\n"):
+        row = Report(
+            agency_id=client.agency_id,
+            client_id=client.id,
+            kind="scheduled",
+            period_start=start,
+            period_end=start,
+            schedule_key=f"weekly:{client.id}:{start}",
+            status=status,
+            progress=40,
+            pdf=pdf if status == "done" else None,
+            csv=csv if status == "done" else None,
+        )
+        session.add(row)
+        return row
+
+    from datetime import date
+
+    report(world.client, date(2026, 11, 2), "done")
+    report(world.client, date(2026, 11, 9), "running")
+    report(world.sibling, date(2026, 11, 2), "done", pdf=b"%PDF Secret Sibling", csv="Secret Sibling")
+    session.commit()
+    at = _open(reports_env, world, "archive")
+    text = everything(at)
+    assert "2026-11-02" in text and "2026-11-09" in text and "being prepared (40%)" in text
+    buttons = at.get("download_button")
+    assert len(buttons) == 2  # PDF and CSV of the finished report; none for the one being made
+    _no_sibling(at)

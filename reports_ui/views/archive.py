@@ -1,0 +1,42 @@
+"""Reports: the client's weekly or biweekly PDF and CSV reports, to download (newest first)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from reports_ui import data, shell
+from reports_ui.shell import t
+
+
+@st.fragment(run_every=data.LIVE_SECONDS)
+def live_archive() -> None:
+    """The list, read again every few seconds: a report being made shows its progress, then its files."""
+    scope = shell.live_scope()
+    reports = data.archive(scope.agency_id, scope.client_id)
+    if not reports:
+        st.info(t("archive_empty"))
+        return
+    for report in reports:
+        period = t("archive_period", start=report["start"].isoformat(), end=report["end"].isoformat())
+        kind = t(f"archive_kind_{report['kind']}")
+        label, pdf_column, csv_column = st.columns((3, 1, 1), vertical_alignment="center")
+        label.markdown(f"**{period}** · {kind}")
+        if report["status"] == "done":
+            for column, fmt in ((pdf_column, "pdf"), (csv_column, "csv")):
+                file = data.archived_file(scope.agency_id, scope.client_id, report["id"], fmt)
+                column.download_button(
+                    fmt.upper(),
+                    file.data,
+                    file_name=file.filename,
+                    mime=file.mimetype,
+                    key=f"report-{report['id']}-{fmt}",
+                )
+        elif report["status"] == "failed":
+            pdf_column.caption(t("archive_failed"))
+        else:
+            pdf_column.caption(t("archive_pending", progress=report["progress"]))
+
+
+st.subheader(t("archive"), anchor=False)
+st.caption(t("archive_intro"))
+live_archive()
