@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from tenants.metrics.vocabulary import ACCOUNT_GAUGES, ENGAGEMENTS, post_counters, reports, vocabulary_name
@@ -27,6 +27,8 @@ from tenants.models import (
 )
 from tenants.services.local_time import day_bounds, to_local
 
+ROLLUP_LOCK_NAMESPACE = 7301  # PostgreSQL advisory locks (namespace, client id) of the metrics rollup
+
 
 @dataclass(frozen=True)
 class RollupResult:
@@ -38,6 +40,7 @@ class RollupResult:
 
 def rollup_day(*, session: Session, agency_id: int, client_id: int, day: date) -> RollupResult:
     """Recompute the client's post, account and client rows of `day` (the client's local date)."""
+    _lock_client(session, client_id)
     client = session.scalars(
         select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
     ).one()
@@ -63,6 +66,17 @@ def rollup_day(*, session: Session, agency_id: int, client_id: int, day: date) -
     if client_row is not None:
         session.execute(insert(ClientMetricDay.__table__), [client_row])
     return RollupResult(posts=len(post_rows), accounts=len(account_rows))
+
+
+def _lock_client(session: Session, client_id: int) -> None:
+    """One rollup of a client at a time, until the transaction ends: reads of two of its accounts that
+    finish together would each delete and re-insert the same day rows, and the second insert would fail
+    on the unique key. (SQLite has one writer at a time anyway.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :client)"),
+            {"namespace": ROLLUP_LOCK_NAMESPACE, "client": client_id},
+        )
 
 
 def missing_yesterdays(*, session: Session, now: datetime) -> list[tuple[int, int, date]]:

@@ -117,3 +117,39 @@ def test_meta_views_are_impressions_and_bluesky_quotes_are_shares(session):
     rows = {r.account_id: r for r in session.scalars(select(PostMetricDay))}
     assert (rows[facebook.id].impressions, rows[facebook.id].reach, rows[facebook.id].saves) == (70, 50, None)
     assert (rows[bluesky.id].shares, rows[bluesky.id].impressions) == (5, None)
+
+
+def test_reads_of_two_accounts_finishing_together_both_roll_up(session, world, engine):
+    """Two workers store their account's readings and roll the client's day up at the same moment."""
+    import threading
+
+    from tenants.db import make_session_factory
+
+    client, x, mastodon, _post = world
+    factory = make_session_factory(engine)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker(account_id: int, value: int) -> None:
+        with factory() as own:
+            try:
+                account = own.get(type(x), account_id)
+                remote = "tw-1" if account_id == x.id else "md-1"
+                for n in range(15):
+                    barrier.wait(timeout=10)
+                    read(own, account, at(DAY1, 9, n), (remote, "likes", value + n))
+                    rollup_day(session=own, agency_id=client.agency_id, client_id=client.id, day=DAY1)
+                    own.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(a.id, v)) for a, v in ((x, 100), (mastodon, 10))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    session.expire_all()
+    likes = {r.account_id: r.likes for r in session.scalars(select(PostMetricDay))}
+    assert likes == {x.id: 114, mastodon.id: 24}
