@@ -203,8 +203,11 @@ def archive(agency_id: int, client_id: int) -> list[dict]:
         ]
 
 
+# A finished report's files never change; without the cache every live refresh of the Reports page
+# would read every archived PDF and CSV from the database again.
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
 def archived_file(agency_id: int, client_id: int, report_id: int, fmt: str) -> ReportFile:
-    """One file of one of the client's finished reports (never cached: files are large)."""
+    """One file of one of the client's finished reports."""
     with runtime()[1]() as session:
         return report_file(
             session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
