@@ -36,7 +36,19 @@ class MetricReading(Base):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PostMetricDay(Base):
+class DayGains:
+    """What each post counter gained over a day (NULL: the network does not count it)."""
+
+    impressions_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    reach_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    likes_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    comments_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    shares_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    saves_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    clicks_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class PostMetricDay(DayGains, Base):
     """One published post (a target) on one local day: its counters at the day's end and what they gained."""
 
     __tablename__ = "post_metric_days"
@@ -61,16 +73,9 @@ class PostMetricDay(Base):
     shares: Mapped[int | None] = mapped_column(BigInteger, default=None)
     saves: Mapped[int | None] = mapped_column(BigInteger, default=None)
     clicks: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    impressions_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    reach_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    likes_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    comments_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    shares_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    saves_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    clicks_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
-class AccountMetricDay(Base):
+class AccountMetricDay(DayGains, Base):
     """One account on one local day: followers, posts published, and what all its posts gained."""
 
     __tablename__ = "account_metric_days"
@@ -88,16 +93,9 @@ class AccountMetricDay(Base):
     followers: Mapped[int | None] = mapped_column(BigInteger, default=None)
     followers_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
     posts_published: Mapped[int] = mapped_column(Integer, default=0)
-    impressions_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    reach_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    likes_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    comments_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    shares_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    saves_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    clicks_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
-class ClientMetricDay(Base):
+class ClientMetricDay(DayGains, Base):
     """All of a client's accounts on one local day (sums; NULL where no account reports the metric)."""
 
     __tablename__ = "client_metric_days"
@@ -110,13 +108,6 @@ class ClientMetricDay(Base):
     followers: Mapped[int | None] = mapped_column(BigInteger, default=None)
     followers_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
     posts_published: Mapped[int] = mapped_column(Integer, default=0)
-    impressions_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    reach_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    likes_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    comments_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    shares_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    saves_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    clicks_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # Engagements on the accounts that report impressions only: over impressions_gain, the engagement
     # rate (an account without impressions would inflate it).
     rated_engagements_gain: Mapped[int | None] = mapped_column(BigInteger, default=None)
