@@ -20,7 +20,7 @@ from tenants.metrics.vocabulary import ENGAGEMENTS, reports
 from tenants.models import Client, ClientMetricDay, KpiTarget, Post, PostTarget, SocialAccount
 from tenants.services import plans
 from tenants.services.local_time import day_bounds
-from tenants.tracking.stats import totals_by_account
+from tenants.tracking.stats import clicks_by_account
 
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 91}
 
@@ -188,7 +188,7 @@ def _measure(session: Session, client: Client, start: date, end: date) -> dict[s
 def _links(session: Session, client: Client, start: date, end: date, *, impressions: float | None) -> dict:
     """Clicks on Cadenza's short links, conversions the client's site reported, and CTR (clicks over
     impressions, counting only the clicks on accounts whose network counts impressions)."""
-    by_account = totals_by_account(
+    by_account = clicks_by_account(
         session=session, agency_id=client.agency_id, client_id=client.id, start=start, end=end
     )
     if not by_account and not client.link_tracking:
@@ -200,16 +200,16 @@ def _links(session: Session, client: Client, start: date, end: date, *, impressi
             )
         ).all()
     )
-    clicks = sum(t.clicks for t in by_account.values())
+    clicks = sum(c for c, _ in by_account.values())
     rated = sum(
-        t.clicks
-        for account, t in by_account.items()
+        c
+        for account, (c, _) in by_account.items()
         if account and reports(networks.get(account, ""), "impressions")
     )
     return {
         "link_clicks": float(clicks),
         "ctr": 100 * rated / impressions if impressions else None,
-        "conversions": float(sum(t.conversions for t in by_account.values())),
+        "conversions": float(sum(conversions for _, conversions in by_account.values())),
     }
 
 
@@ -225,7 +225,7 @@ def _plan(
     adherence = 100 * published / planned if planned else None
     first, _ = day_bounds(start, client.timezone)
     _, last = day_bounds(end, client.timezone)
-    pillars = Counter(pillar or "" for pillar in _published_pillars(session, client, first, last))
+    pillars = _published_pillars(session, client, first, last)
     targets = {p["key"]: float(p["target_share"]) for p in plan.data.get("pillars", [])}
     total = sum(pillars.values())
     mix = None
@@ -236,20 +236,24 @@ def _plan(
     return {"plan_adherence": adherence, "mix_adherence": mix}
 
 
-def _published_pillars(session: Session, client: Client, first, last) -> list[str]:
-    """The pillar of each post with a target published in [first, last) (one per post)."""
-    return list(
-        session.scalars(
-            select(Post.pillar).where(
-                Post.agency_id == client.agency_id,
-                Post.client_id == client.id,
-                Post.id.in_(
-                    select(PostTarget.post_id).where(
-                        PostTarget.client_id == client.id,
-                        PostTarget.published_at >= first,
-                        PostTarget.published_at < last,
-                    )
-                ),
-            )
+def _published_pillars(session: Session, client: Client, first, last) -> Counter[str]:
+    """How many posts with a target published in [first, last) each pillar has ("" for none)."""
+    rows = session.execute(
+        select(Post.pillar, func.count())
+        .where(
+            Post.agency_id == client.agency_id,
+            Post.client_id == client.id,
+            Post.id.in_(
+                select(PostTarget.post_id).where(
+                    PostTarget.client_id == client.id,
+                    PostTarget.published_at >= first,
+                    PostTarget.published_at < last,
+                )
+            ),
         )
+        .group_by(Post.pillar)
     )
+    pillars: Counter[str] = Counter()
+    for pillar, count in rows:
+        pillars[pillar or ""] += count
+    return pillars

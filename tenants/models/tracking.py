@@ -151,6 +151,13 @@ class LinkDailyStat(Base):
         UniqueConstraint("client_id", "day", "post_id", "account_id"),
         Index("ix_link_daily_stats_client_post_day", "client_id", "post_id", "day"),
         Index("ix_link_daily_stats_client_account_day", "client_id", "account_id", "day"),
+        # The KPIs' per-account sums over a range, read from the index alone on PostgreSQL.
+        Index(
+            "ix_link_daily_stats_client_day_kpis",
+            "client_id",
+            "day",
+            postgresql_include=["agency_id", "account_id", "clicks", "conversions"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
