@@ -33,9 +33,14 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+# session.info key: where the deployment's short links live (tenants.tracking.shortening.published_prefix),
+# so that the pre-publish checks measure a post as the network will receive it.
+SHORT_LINK_PREFIX = "short_link_prefix"
+
+
+def make_session_factory(engine: Engine, *, short_link_prefix: str | None = None) -> sessionmaker[Session]:
     """Session factory whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, expire_on_commit=False, info={SHORT_LINK_PREFIX: short_link_prefix})
 
 
 def flush_or_conflict(session: Session, *, message: str, field: str | None = None) -> None:

@@ -13,6 +13,7 @@ from tenants.db import make_engine, make_session_factory
 from tenants.errors import N_
 from tenants.passwords import make_password_hasher
 from tenants.settings import Settings
+from tenants.tracking.shortening import published_prefix
 from web.context import close_db, db
 from web.extensions import babel, csrf, limiter, login_manager
 from worker.queues import redis_connection
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     app.extensions["cadenza"] = {
         "settings": settings,
         "engine": engine,
-        "session_factory": make_session_factory(engine),
+        "session_factory": make_session_factory(engine, short_link_prefix=published_prefix(settings)),
         "hasher": make_password_hasher(settings),
         "redis": redis_connection(settings.redis_url_or_embedded),
     }

@@ -49,8 +49,10 @@ def db_downgrade(revision: str) -> None:
 
 def _session():
     from tenants.db import make_engine, make_session_factory
+    from tenants.tracking.shortening import published_prefix
 
-    return make_session_factory(make_engine(_settings()))()
+    settings = _settings()
+    return make_session_factory(make_engine(settings), short_link_prefix=published_prefix(settings))()
 
 
 @main.command("create-agency")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tenants.db import make_engine, make_session_factory
 from tenants.settings import Settings
+from tenants.tracking.shortening import published_prefix
 
 
 @dataclass(frozen=True)
@@ -23,4 +24,5 @@ class JobContext:
 def job_context() -> JobContext:
     """The process-wide context; jobs run in a worker whose environment holds the settings."""
     settings = Settings.from_env()
-    return JobContext(settings=settings, session_factory=make_session_factory(make_engine(settings)))
+    factory = make_session_factory(make_engine(settings), short_link_prefix=published_prefix(settings))
+    return JobContext(settings=settings, session_factory=factory)

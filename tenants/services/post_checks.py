@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from tenants.checks import CheckContext, Finding, run_checks
 from tenants.checks.engine import make_finding
 from tenants.checks.media import MediaLike, media_findings
+from tenants.db import SHORT_LINK_PREFIX
 from tenants.errors import N_, Invalid
 from tenants.models import Client, CommunicationPlan, MediaAsset, Post, PostTarget, SocialAccount
 from tenants.models.base import utcnow
 from tenants.networks import NETWORKS, text_length
 from tenants.services import links, plans
+from tenants.tracking import shortening
 
 MIX_WINDOW = timedelta(days=14)
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -148,8 +150,9 @@ def channel_findings(plan: CommunicationPlan | None, context: CheckContext) -> l
     ]
 
 
-def published_length(client: Client, variant: Variant, post: Post | None) -> int:
-    """The variant's length as it will be published: with the client's UTM parameters in its links."""
+def published_text(client: Client, variant: Variant, post: Post | None, *, short_prefix: str | None) -> str:
+    """The variant as the network will receive it: the client's UTM parameters in its links, and the
+    links shortened when the client tracks them and the deployment has short links (short_prefix)."""
     published = links.apply_utm(
         variant.text,
         client.utm_template or "",
@@ -157,7 +160,9 @@ def published_length(client: Client, variant: Variant, post: Post | None) -> int
         client_slug=client.slug,
         post_id=post.id if post is not None else None,
     )
-    return text_length(variant.network, published)
+    if short_prefix and client.link_tracking:
+        published = shortening.as_shortened(published, short_prefix)
+    return published
 
 
 def finding_as_dict(finding: Finding) -> dict[str, Any]:
@@ -172,6 +177,20 @@ def finding_as_dict(finding: Finding) -> dict[str, Any]:
         "spans": [list(span) for span in finding.spans],
         "suggestions": list(finding.suggestions),
     }
+
+
+def _published_length_finding(context: CheckContext, variant: Variant, *, length: int, limit: int) -> Finding:
+    return make_finding(
+        context,
+        "length",
+        N_(
+            "As published, with its links tracked, this text has %(length)s characters; "
+            "%(network)s allows %(limit)s."
+        ),
+        network=NETWORKS[variant.network].name,
+        limit=limit,
+        length=length,
+    )
 
 
 def variants_from_json(items: Any) -> list[Variant]:
@@ -204,6 +223,7 @@ def check_variants(
 ) -> dict[str, Any]:
     """Every finding per variant, and whether any blocking one is left without a manager's override."""
     plan = plans.current_plan(session=session, agency_id=client.agency_id, client_id=client.id)
+    short_prefix = session.info.get(SHORT_LINK_PREFIX)
     results = []
     for variant in variants:
         context = plans.check_context(
@@ -225,23 +245,14 @@ def check_variants(
         findings += duplicate_findings(
             session=session, client=client, post=post, variant=variant, moment=moment, context=context
         )
-        length = published_length(client, variant, post)
+        published = published_text(client, variant, post, short_prefix=short_prefix)
+        length = text_length(variant.network, published)
         limit = variant.text_limit or NETWORKS[variant.network].text_limit
-        if length > limit and not any(f.code == "length" for f in findings):
-            findings.insert(
-                0,
-                make_finding(
-                    context,
-                    "length",
-                    N_(
-                        "With the tracking parameters added to its links this text has "
-                        "%(length)s characters; %(network)s allows %(limit)s."
-                    ),
-                    network=NETWORKS[variant.network].name,
-                    limit=limit,
-                    length=length,
-                ),
-            )
+        if length != text_length(variant.network, variant.text):
+            # The network measures what it receives: short links can make a long text fit, or not.
+            findings = [f for f in findings if f.code != "length"]
+            if length > limit:
+                findings.insert(0, _published_length_finding(context, variant, length=length, limit=limit))
         results.append(
             {
                 "network": variant.network,

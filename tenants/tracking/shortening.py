@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tenants.models import Client, PostTarget, TrackedLink
 from tenants.services.links import URL_RE, trim_link
+from tenants.settings import Settings
 
 # Letters and digits only: nothing a network, a markdown renderer or a line break would cut off.
 ALPHABET = string.ascii_letters + string.digits
@@ -59,6 +61,30 @@ def reachable_from_outside(base_url: str, *, live_networks: bool) -> bool:
         return bool(host)
 
 
+def published_prefix(settings: Settings) -> str | None:
+    """Where this deployment's short links live, or None when links go out long (no public base URL)."""
+    if not reachable_from_outside(settings.base_url, live_networks=not settings.uses_sandbox):
+        return None
+    return short_prefix(settings.base_url)
+
+
+def _replace_links(text: str, prefix: str, code_of: Callable[[str], str | None]) -> str:
+    """Each link the text has, with a code, becomes prefix + code (trailing punctuation kept)."""
+
+    def replace(match) -> str:
+        whole = match.group()
+        url = trim_link(whole)
+        code = None if url.startswith(prefix) else code_of(url)
+        return whole if code is None else prefix + code + whole[len(url) :]
+
+    return URL_RE.sub(replace, text)
+
+
+def as_shortened(text: str, prefix: str) -> str:
+    """The text as it will read once its links are shortened (a stand-in code: for measuring it)."""
+    return _replace_links(text, prefix, lambda _url: "x" * CODE_LENGTH)
+
+
 def _digest(destination: str) -> str:
     return hashlib.sha256(destination.encode()).hexdigest()
 
@@ -85,15 +111,7 @@ def shorten_links(*, session: Session, target: PostTarget, text: str, base_url: 
     for digest, url in digests.items():
         link = known.get(digest) or _create(session, target, url, digest)
         codes[url] = link.code
-
-    def replace(match) -> str:
-        whole = match.group()
-        url = trim_link(whole)
-        if url not in codes:
-            return whole
-        return prefix + codes[url] + whole[len(url) :]
-
-    return URL_RE.sub(replace, text)
+    return _replace_links(text, prefix, codes.get)
 
 
 def _create(session: Session, target: PostTarget, destination: str, digest: str) -> TrackedLink:

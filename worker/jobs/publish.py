@@ -251,8 +251,8 @@ def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int
         }
     # Real networks must never receive short links to this machine: without a public base URL, the
     # long links go out (and the log says why).
-    shorten = shortening.reachable_from_outside(settings.base_url, live_networks=not settings.uses_sandbox)
-    if not shorten and any(c.link_tracking for c in clients.values()):
+    prefix = shortening.published_prefix(settings)
+    if prefix is None and any(c.link_tracking for c in clients.values()):
         log.warning(
             "links not shortened: CADENZA_BASE_URL %s is not reachable by the networks", settings.base_url
         )
@@ -266,7 +266,7 @@ def _requests(session: Session, settings, targets: list[PostTarget]) -> dict[int
             client_slug=client.slug,
             post_id=target.post_id,
         )
-        if shorten and client.link_tracking:
+        if prefix is not None and client.link_tracking:
             text = shortening.shorten_links(
                 session=session, target=target, text=text, base_url=settings.base_url
             )
