@@ -217,17 +217,24 @@ def record_conversion(
 def record_pixel_conversion(
     *, session: Session, pixel_id: str, params: Mapping[str, str], now: datetime | None = None
 ) -> Conversion | None:
-    """A conversion from the pixel, recorded only with a real click id of the pixel's client; else None.
-
-    The pixel is public, so it never counts a conversion that no click of that client stands behind. A
-    pixel without an order id (a thank-you page reloaded) counts once per click and event.
-    """
+    """A conversion from the pixel, recorded only with a click of the pixel's client within the window."""
+    # The pixel is public: a conversion no recent click of that client stands behind is never counted, so
+    # every pixel conversion is attributed and the cap per click below bounds what one click id can add.
+    # A pixel without an order id (a thank-you page reloaded) counts once per click and event.
     settings = config.find_by_pixel(session=session, pixel_id=pixel_id)
     click_id = (params.get("click") or "").strip()
     if settings is None or not click_id:
         return None
     agency_id, client_id = settings.agency_id, settings.client_id
-    click = find_click(session=session, agency_id=agency_id, client_id=client_id, click_id=click_id)
+    now = now or utcnow()
+    click = attributable_click(
+        session=session,
+        agency_id=agency_id,
+        client_id=client_id,
+        click_id=click_id,
+        at=now,
+        window_days=settings.attribution_days,
+    )
     if click is None:
         return None
     through_pixel = session.scalar(
