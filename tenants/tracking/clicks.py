@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session
 
 from tenants.models import LinkClick, TrackedLink, utcnow
@@ -24,6 +24,7 @@ from tenants.tracking.rollup import bump, local_day
 
 CLICK_PARAM = "cz_click"
 MAX_CLICK_ID = 32
+VISITOR_LOCK_NAMESPACE = 7302  # PostgreSQL advisory locks (namespace, part of the visitor hash) of clicks
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def record_click(
     visitor = visitor_hash(secret=secret, client_id=client_id, day=day, ip=hit.ip, user_agent=hit.user_agent)
     first_today = False
     if reason is None:
+        _lock_visitor(session, visitor)
         # The hash changes every local day, so "seen before" means "seen today" on this post and account.
         seen = session.scalar(
             select(
@@ -126,6 +128,16 @@ def record_click(
     return ClickResult(
         click=click, counted=reason is None, redirect_to=redirect_url(link.destination, click.click_id)
     )
+
+
+def _lock_visitor(session: Session, visitor: str) -> None:
+    """Hold the visitor's lock until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+    # Two clicks at once would each miss the other's uncommitted row and both count as a unique visitor.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+            {"namespace": VISITOR_LOCK_NAMESPACE, "key": int(visitor[:8], 16) - 2**31},
+        )
 
 
 def find_click(*, session: Session, agency_id: int, client_id: int, click_id: str) -> LinkClick | None:
