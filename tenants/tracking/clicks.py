@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
+import regex
 from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from tenants.tracking.rollup import bump, local_day
 
 CLICK_PARAM = "cz_click"
 MAX_CLICK_ID = 32
+_CLICK_ID = regex.compile(r"[A-Za-z0-9_-]+")  # what new_click_id makes
 VISITOR_LOCK_NAMESPACE = 7302  # PostgreSQL advisory locks (namespace, part of the visitor hash) of clicks
 
 
@@ -142,7 +144,7 @@ def _lock_visitor(session: Session, visitor: str) -> None:
 
 def find_click(*, session: Session, agency_id: int, client_id: int, click_id: str) -> LinkClick | None:
     """The client's click with this id, or None (another client's click is not found)."""
-    if not click_id or len(click_id) > MAX_CLICK_ID:
+    if not click_id or len(click_id) > MAX_CLICK_ID or not _CLICK_ID.fullmatch(click_id):
         return None
     return session.scalar(
         select(LinkClick).where(

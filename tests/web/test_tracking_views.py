@@ -196,6 +196,18 @@ def test_bad_bodies_are_explained(client, key):
         assert resp.get_json()["error"].get("field") == field
 
 
+def test_hostile_bodies_are_a_400_or_an_unattributed_conversion_never_a_500(client, session, key):
+    json_headers = {**key, "Content-Type": "application/json"}
+    nested = "[" * 100_000 + "]" * 100_000  # under the size limit, too deep for the JSON parser
+    resp = client.post("/api/v1/conversions", data=nested, headers=json_headers)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request"
+    # A click id can only be letters, digits, - and _: anything else is no click, not a database error.
+    for n, click_id in enumerate(("\\ud800", "a b", "../x", "\\u00e8")):
+        body = f'{{"order_id": "S-{n}", "click_id": "{click_id}"}}'
+        resp = client.post("/api/v1/conversions", data=body, headers=json_headers)
+        assert resp.status_code == 201 and resp.get_json()["attributed"] is False, click_id
+
+
 def test_the_openapi_document_describes_the_conversion_key(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     operation = doc["paths"]["/conversions"]["post"]
