@@ -34,6 +34,8 @@ class ResolvedLink:
 
     link: TrackedLink
     timezone: str
+    # False once the client is deleted: its posts still lead to the site, but nothing is recorded.
+    counting: bool = True
 
 
 def new_code() -> str:
@@ -131,13 +133,13 @@ def resolve(*, session: Session, code: str) -> ResolvedLink | None:
     if not code or len(code) > MAX_CODE_LENGTH or not all(ch in ALPHABET for ch in code):
         return None
     row = session.execute(
-        select(TrackedLink, Client.timezone)
+        select(TrackedLink, Client.timezone, Client.deleted_at)
         .join(Client, Client.id == TrackedLink.client_id)
         .where(TrackedLink.code == code)
     ).first()
     if row is None:
         return None
-    return ResolvedLink(link=row[0], timezone=row[1])
+    return ResolvedLink(link=row[0], timezone=row[1], counting=row[2] is None)
 
 
 def links_of_post(*, session: Session, agency_id: int, client_id: int, post_id: int) -> list[TrackedLink]:

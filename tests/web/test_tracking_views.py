@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from tenants.models import AuditEntry, Client, Conversion, LinkClick, LinkDailyStat, TrackingSettings
+from tenants.models import AuditEntry, Client, Conversion, LinkClick, LinkDailyStat, TrackingSettings, utcnow
 from tenants.tracking import config, keys
 from tests.factories import api_token, login, member
 from tests.tenants.tracking.conftest import CHROME, link_for, make_shop
@@ -338,3 +338,21 @@ def test_the_post_page_shows_its_short_links_and_their_counts(app, session, shop
         row = page.split(f'id="links-account-{shop.accounts["x"].id}"', 1)[1].split("</tr>", 1)[0]
         assert '<td class="link-clicks">1</td>' in row and '<td class="link-conversions">1' in row
         assert "utm_source=x&amp;utm_medium=social" in row
+
+
+def test_a_deleted_clients_links_still_redirect_but_it_counts_nothing_more(client, session, shop, link):
+    pixel_id = config.get_settings(session=session, **shop.scope).pixel_id
+    session.commit()
+    clicked = client.get(f"/l/{link.code}", headers={"User-Agent": CHROME})
+    shop.client.deleted_at = utcnow()
+    session.commit()
+    # Posts stay on the networks: their readers still reach the site, with nothing recorded.
+    resp = client.get(f"/l/{link.code}", headers={"User-Agent": CHROME})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "https://shop.example/menu?utm_source=x&utm_medium=social"
+    resp = client.get(f"/p/{pixel_id}.gif?click={_click_id(clicked)}&order=P-1")
+    assert resp.status_code == 200 and resp.mimetype == "image/gif"
+    session.expire_all()
+    assert session.scalar(select(func.count(LinkClick.id))) == 1
+    assert session.scalar(select(func.count(Conversion.id))) == 0
+    assert _counts(session, shop.client.id) == (1, 0)
