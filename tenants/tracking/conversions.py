@@ -148,11 +148,9 @@ def record_conversion(
     source: str = "api",
     now: datetime | None = None,
 ) -> tuple[Conversion, bool]:
-    """Store the conversion (attributed when a click explains it) and count it; (conversion, created).
-
-    A conversion whose order id the client already reported is not counted again: the first one is
-    returned with created False, whatever the second one said.
-    """
+    """Store and count the conversion (attributed when a click explains it); (conversion, created)."""
+    # An order id the client already reported is not counted again: the first conversion is returned
+    # with created False, whatever the second report said.
     existing = find_conversion(
         session=session, agency_id=agency_id, client_id=client_id, order_id=data.order_id
     )

@@ -61,10 +61,8 @@ def rebuild_daily_stats(
     start: date | None = None,
     end: date | None = None,
 ) -> int:
-    """Recount the client's rollup from the raw clicks and conversions (all days, or start..end inclusive).
-
-    For repairs and for a change of reporting currency; returns how many day rows it wrote.
-    """
+    """Recount the client's rollup from its raw rows (all days, or start..end); how many rows it wrote."""
+    # For repairs, and for a change of reporting currency.
 
     def in_range(column) -> list:
         return [

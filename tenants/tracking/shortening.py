@@ -140,17 +140,3 @@ def resolve(*, session: Session, code: str) -> ResolvedLink | None:
     if row is None:
         return None
     return ResolvedLink(link=row[0], timezone=row[1], counting=row[2] is None)
-
-
-def links_of_post(*, session: Session, agency_id: int, client_id: int, post_id: int) -> list[TrackedLink]:
-    """The short links made for a post, by target then creation."""
-    query = (
-        select(TrackedLink)
-        .where(
-            TrackedLink.agency_id == agency_id,
-            TrackedLink.client_id == client_id,
-            TrackedLink.post_id == post_id,
-        )
-        .order_by(TrackedLink.target_id, TrackedLink.id)
-    )
-    return list(session.scalars(query))

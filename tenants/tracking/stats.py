@@ -82,12 +82,7 @@ def daily_link_stats(
     currency = reporting_currency(session=session, agency_id=agency_id, client_id=client_id)
     query = (
         select(LinkDailyStat)
-        .where(
-            LinkDailyStat.agency_id == agency_id,
-            LinkDailyStat.client_id == client_id,
-            LinkDailyStat.day >= start,
-            LinkDailyStat.day <= end,
-        )
+        .where(*_in_range(agency_id, client_id, start, end))
         .order_by(LinkDailyStat.day, LinkDailyStat.post_id, LinkDailyStat.account_id)
     )
     return [
