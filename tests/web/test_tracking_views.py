@@ -337,7 +337,7 @@ def test_the_post_page_shows_its_short_links_and_their_counts(app, session, shop
         assert 'id="post-links"' in page and f"/l/{link.code}</code>" in page, role
         row = page.split(f'id="links-account-{shop.accounts["x"].id}"', 1)[1].split("</tr>", 1)[0]
         assert '<td class="link-clicks">1</td>' in row and '<td class="link-conversions">1' in row
-        assert "utm_source=x&amp;utm_medium=social" in row
+        assert "utm_source=x&amp;utm_medium=social" in row and shop.accounts["x"].handle in row
 
 
 def test_a_deleted_clients_links_still_redirect_but_it_counts_nothing_more(client, session, shop, link):

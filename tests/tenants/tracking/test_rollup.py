@@ -161,3 +161,21 @@ def test_daily_totals_give_every_day_of_the_range_and_others_see_nothing(session
 
     with pytest.raises(Invalid):
         stats.daily_totals(session=session, **shop.scope, start=date(2026, 4, 2), end=date(2026, 4, 1))
+
+
+def test_post_links_give_each_accounts_links_handle_and_all_time_totals(session, shop):
+    on_x, on_mastodon = link_for(session, shop.targets["x"]), link_for(session, shop.targets["mastodon"])
+    click(session, on_x, at=START)
+    click(session, on_x, at=START + timedelta(days=40), ip="192.0.2.1")
+    click(session, on_mastodon, agent="Twitterbot/1.0", at=START)
+    found = {a.account_id: a for a in stats.post_links(session=session, **shop.scope, post_id=shop.post.id)}
+    x, mastodon = shop.accounts["x"], shop.accounts["mastodon"]
+    assert (found[x.id].network, found[x.id].handle, found[x.id].links) == (
+        "x",
+        x.handle,
+        [(on_x.code, on_x.destination)],
+    )
+    assert (found[x.id].totals.clicks, found[mastodon.id].totals.clicks) == (2, 0)
+    assert found[mastodon.id].totals.filtered == 1 and found[mastodon.id].handle == mastodon.handle
+    other = make_shop(session)
+    assert stats.post_links(session=session, **other.scope, post_id=shop.post.id) == []
