@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tenants.models import LinkClick, TrackedLink, utcnow
 from tenants.tracking.bots import filter_reason
-from tenants.tracking.rollup import bump, local_day
+from tenants.tracking.rollup import bump, hold_counts, local_day
 
 CLICK_PARAM = "cz_click"
 MAX_CLICK_ID = 32
@@ -82,6 +82,7 @@ def record_click(
     """Store the hit, add it to the day's rollup (as a click or a filtered hit) and say where to go."""
     if link.agency_id != agency_id or link.client_id != client_id:
         raise ValueError("the link belongs to another client")
+    hold_counts(session, client_id)
     now = now or utcnow()
     day = local_day(now, timezone)
     reason = filter_reason(method=hit.method, user_agent=hit.user_agent, headers=hit.headers)

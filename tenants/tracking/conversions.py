@@ -23,7 +23,7 @@ from tenants.models import Client, Conversion, LinkClick, utcnow
 from tenants.tracking import config
 from tenants.tracking.clicks import MAX_CLICK_ID, find_click
 from tenants.tracking.money import clean_currency, from_minor, to_minor
-from tenants.tracking.rollup import bump, local_day
+from tenants.tracking.rollup import bump, hold_counts, local_day
 
 FIELDS = ("order_id", "event", "value", "currency", "occurred_at", "click_id")
 DEFAULT_EVENT = "conversion"
@@ -159,6 +159,7 @@ def record_conversion(
     client = session.get(Client, client_id)
     if client is None or client.agency_id != agency_id:
         raise NotFound(N_("Client not found."))
+    hold_counts(session, client_id)
     settings = config.get_settings(session=session, agency_id=agency_id, client_id=client_id)
     now = now or utcnow()
     occurred = data.occurred_at or now
