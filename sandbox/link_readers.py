@@ -17,7 +17,7 @@ import httpx
 from sandbox.state import STORE
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
-_SHORT_PATH = re.compile(r"/l/[A-Za-z0-9]+")
+_SHORT_PATH = re.compile(r"(?:/[^/]+)*/l/[A-Za-z0-9]+")  # a base URL may have a path of its own
 # Ordinary phones and desktops: the people a post reaches (never a crawler's user agent).
 BROWSERS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

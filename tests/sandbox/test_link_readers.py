@@ -65,9 +65,9 @@ def test_readers_follow_only_short_links_never_any_address_a_post_names(sandbox)
             account="brand",
             remote_id="t3",
             kind="post",
-            text=f"Short {site}/l/abc123, long {site}/menu?utm_source=x, and {site}/admin/l/abc123.",
+            text=f"Short {site}/l/abc123 and {site}/app/l/def456, long {site}/menu?utm_source=x, {site}/l/.",
         )
-        assert sandbox.click(share=1.0) == 1
-        assert [path for path, _ in hits] == ["/l/abc123"]
+        assert sandbox.click(share=1.0) == 2
+        assert [path for path, _ in hits] == ["/l/abc123", "/app/l/def456"]
     finally:
         server.shutdown()
