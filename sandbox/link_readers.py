@@ -1,20 +1,23 @@
 """The audience reading posts: now and then someone follows a link in a published post, as people do.
 
-Links go wherever the post points (with Cadenza, its short links), so this is the one place the sandbox
-calls out over HTTP. It runs only when asked: each step of the self-running demo audience, or
-`POST /_control/audience/click` in tests. Nothing is held locked while a link is fetched.
+Readers follow Cadenza's short links (/l/<code>) only, so this is the one place the sandbox calls out over
+HTTP, and only to Cadenza: any other address a post names (a site, an intranet host) is never fetched.
+It runs only when asked: each step of the self-running demo audience, or `POST /_control/audience/click`
+in tests. Nothing is held locked while a link is fetched.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from urllib.parse import urlsplit
 
 import httpx
 
 from sandbox.state import STORE
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_SHORT_PATH = re.compile(r"(?:/[^/]+)*/l/[A-Za-z0-9]+")  # a base URL may have a path of its own
 # Ordinary phones and desktops: the people a post reaches (never a crawler's user agent).
 BROWSERS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -30,14 +33,15 @@ BROWSERS = (
 
 
 def links_in_posts(network: str | None = None) -> list[str]:
-    """Every link in the live posts (not replies, likes or DMs) of one network or all."""
+    """Every short link in the live posts (not replies, likes or DMs) of one network or all."""
     with STORE.lock:
         texts = [
             p.text
             for p in STORE.published
             if p.kind == "post" and p.deleted_at is None and (network is None or p.network == network)
         ]
-    return [url.rstrip(".,;:!?") for text in texts for url in _URL.findall(text)]
+    urls = [url.rstrip(".,;:!?") for text in texts for url in _URL.findall(text)]
+    return [url for url in urls if _SHORT_PATH.fullmatch(urlsplit(url).path)]
 
 
 def follow_links(rng: random.Random, *, share: float = 0.3, network: str | None = None) -> int:

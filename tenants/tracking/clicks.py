@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import exists, select
+import regex
+from sqlalchemy import exists, select, text
 from sqlalchemy.orm import Session
 
 from tenants.models import LinkClick, TrackedLink, utcnow
 from tenants.tracking.bots import filter_reason
-from tenants.tracking.rollup import bump, local_day
+from tenants.tracking.rollup import bump, hold_counts, local_day
 
 CLICK_PARAM = "cz_click"
 MAX_CLICK_ID = 32
+_CLICK_ID = regex.compile(r"[A-Za-z0-9_-]+")  # what new_click_id makes
+VISITOR_LOCK_NAMESPACE = 7302  # PostgreSQL advisory locks (namespace, part of the visitor hash) of clicks
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,14 @@ def record_click(
     """Store the hit, add it to the day's rollup (as a click or a filtered hit) and say where to go."""
     if link.agency_id != agency_id or link.client_id != client_id:
         raise ValueError("the link belongs to another client")
+    hold_counts(session, client_id)
     now = now or utcnow()
     day = local_day(now, timezone)
     reason = filter_reason(method=hit.method, user_agent=hit.user_agent, headers=hit.headers)
     visitor = visitor_hash(secret=secret, client_id=client_id, day=day, ip=hit.ip, user_agent=hit.user_agent)
     first_today = False
     if reason is None:
+        _lock_visitor(session, visitor)
         # The hash changes every local day, so "seen before" means "seen today" on this post and account.
         seen = session.scalar(
             select(
@@ -128,9 +133,19 @@ def record_click(
     )
 
 
+def _lock_visitor(session: Session, visitor: str) -> None:
+    """Hold the visitor's lock until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+    # Two clicks at once would each miss the other's uncommitted row and both count as a unique visitor.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+            {"namespace": VISITOR_LOCK_NAMESPACE, "key": int(visitor[:8], 16) - 2**31},
+        )
+
+
 def find_click(*, session: Session, agency_id: int, client_id: int, click_id: str) -> LinkClick | None:
     """The client's click with this id, or None (another client's click is not found)."""
-    if not click_id or len(click_id) > MAX_CLICK_ID:
+    if not click_id or len(click_id) > MAX_CLICK_ID or not _CLICK_ID.fullmatch(click_id):
         return None
     return session.scalar(
         select(LinkClick).where(

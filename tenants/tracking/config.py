@@ -60,10 +60,14 @@ def _find(session: Session, *, agency_id: int, client_id: int) -> TrackingSettin
 
 
 def find_by_pixel(*, session: Session, pixel_id: str) -> TrackingSettings | None:
-    """The settings behind a public pixel id (the pixel's only way to name its client), or None."""
+    """The settings behind a public pixel id of a live client (the pixel's only way to name it), or None."""
     if not pixel_id.startswith(PIXEL_PREFIX) or len(pixel_id) > 32:
         return None
-    return session.scalar(select(TrackingSettings).where(TrackingSettings.pixel_id == pixel_id))
+    return session.scalar(
+        select(TrackingSettings)
+        .join(Client, Client.id == TrackingSettings.client_id)
+        .where(TrackingSettings.pixel_id == pixel_id, Client.deleted_at.is_(None))
+    )
 
 
 def clean_attribution_days(value: object) -> int:

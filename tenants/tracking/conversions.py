@@ -23,7 +23,7 @@ from tenants.models import Client, Conversion, LinkClick, utcnow
 from tenants.tracking import config
 from tenants.tracking.clicks import MAX_CLICK_ID, find_click
 from tenants.tracking.money import clean_currency, from_minor, to_minor
-from tenants.tracking.rollup import bump, local_day
+from tenants.tracking.rollup import bump, hold_counts, local_day
 
 FIELDS = ("order_id", "event", "value", "currency", "occurred_at", "click_id")
 DEFAULT_EVENT = "conversion"
@@ -148,11 +148,9 @@ def record_conversion(
     source: str = "api",
     now: datetime | None = None,
 ) -> tuple[Conversion, bool]:
-    """Store the conversion (attributed when a click explains it) and count it; (conversion, created).
-
-    A conversion whose order id the client already reported is not counted again: the first one is
-    returned with created False, whatever the second one said.
-    """
+    """Store and count the conversion (attributed when a click explains it); (conversion, created)."""
+    # An order id the client already reported is not counted again: the first conversion is returned
+    # with created False, whatever the second report said.
     existing = find_conversion(
         session=session, agency_id=agency_id, client_id=client_id, order_id=data.order_id
     )
@@ -161,6 +159,7 @@ def record_conversion(
     client = session.get(Client, client_id)
     if client is None or client.agency_id != agency_id:
         raise NotFound(N_("Client not found."))
+    hold_counts(session, client_id)
     settings = config.get_settings(session=session, agency_id=agency_id, client_id=client_id)
     now = now or utcnow()
     occurred = data.occurred_at or now
@@ -217,17 +216,24 @@ def record_conversion(
 def record_pixel_conversion(
     *, session: Session, pixel_id: str, params: Mapping[str, str], now: datetime | None = None
 ) -> Conversion | None:
-    """A conversion from the pixel, recorded only with a real click id of the pixel's client; else None.
-
-    The pixel is public, so it never counts a conversion that no click of that client stands behind. A
-    pixel without an order id (a thank-you page reloaded) counts once per click and event.
-    """
+    """A conversion from the pixel, recorded only with a click of the pixel's client within the window."""
+    # The pixel is public: a conversion no recent click of that client stands behind is never counted, so
+    # every pixel conversion is attributed and the cap per click below bounds what one click id can add.
+    # A pixel without an order id (a thank-you page reloaded) counts once per click and event.
     settings = config.find_by_pixel(session=session, pixel_id=pixel_id)
     click_id = (params.get("click") or "").strip()
     if settings is None or not click_id:
         return None
     agency_id, client_id = settings.agency_id, settings.client_id
-    click = find_click(session=session, agency_id=agency_id, client_id=client_id, click_id=click_id)
+    now = now or utcnow()
+    click = attributable_click(
+        session=session,
+        agency_id=agency_id,
+        client_id=client_id,
+        click_id=click_id,
+        at=now,
+        window_days=settings.attribution_days,
+    )
     if click is None:
         return None
     through_pixel = session.scalar(

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, literal_column, select
+from sqlalchemy import delete, func, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,20 @@ from tenants.models.tracking import UNATTRIBUTED
 
 COUNTERS = ("clicks", "unique_clicks", "filtered", "conversions", "conversion_value_minor")
 _KEY = ["client_id", "day", "post_id", "account_id"]
+COUNTS_LOCK_NAMESPACE = 7303  # PostgreSQL advisory locks (namespace, client id) of the link rollup
+
+
+def hold_counts(session: Session, client_id: int, *, exclusive: bool = False) -> None:
+    """Take the client's rollup lock until the transaction ends: shared to count, exclusive to rebuild."""
+    # A rebuild reads the raw rows, then deletes and rewrites the day rows: a click or conversion counted
+    # meanwhile (not yet committed when it read) would be lost. Counting holds the lock from before it
+    # reads anything the count depends on (the reporting currency) until its commit. SQLite has one writer.
+    if session.get_bind().dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(
+            text(f"SELECT {function}(:namespace, :client)"),
+            {"namespace": COUNTS_LOCK_NAMESPACE, "client": client_id},
+        )
 
 
 def local_day(at: datetime, timezone: str) -> date:
@@ -61,10 +75,9 @@ def rebuild_daily_stats(
     start: date | None = None,
     end: date | None = None,
 ) -> int:
-    """Recount the client's rollup from the raw clicks and conversions (all days, or start..end inclusive).
-
-    For repairs and for a change of reporting currency; returns how many day rows it wrote.
-    """
+    """Recount the client's rollup from its raw rows (all days, or start..end); how many rows it wrote."""
+    # For repairs, and for a change of reporting currency.
+    hold_counts(session, client_id, exclusive=True)
 
     def in_range(column) -> list:
         return [

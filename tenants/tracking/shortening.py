@@ -28,6 +28,12 @@ ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 10  # 62**10, about 8e17 codes: not guessable, not enumerable
 MAX_CODE_LENGTH = 16
 _ATTEMPTS = 5
+# Names and addresses only a local network resolves (not is_private: it also covers the documentation ranges).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+_LAN_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class ResolvedLink:
 
     link: TrackedLink
     timezone: str
+    # False once the client is deleted: its posts still lead to the site, but nothing is recorded.
+    counting: bool = True
 
 
 def new_code() -> str:
@@ -49,16 +57,17 @@ def short_prefix(base_url: str) -> str:
 
 
 def reachable_from_outside(base_url: str, *, live_networks: bool) -> bool:
-    """False when real networks would receive short links nobody can open (a loopback base URL)."""
+    """False when real networks would receive short links nobody can open (a local or LAN base URL)."""
     if not live_networks:
         return True  # the sandbox and the demo run on this machine
     host = (urlsplit(base_url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
     try:
-        return not ipaddress.ip_address(host).is_loopback and not ipaddress.ip_address(host).is_unspecified
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return bool(host)
+        # A name without a dot ("localhost", a container's name) or under a local suffix resolves here only.
+        return "." in host and not host.endswith(_LOCAL_SUFFIXES)
+    local = address.is_loopback or address.is_unspecified or address.is_link_local
+    return not local and not any(address in network for network in _LAN_NETWORKS)
 
 
 def published_prefix(settings: Settings) -> str | None:
@@ -149,24 +158,10 @@ def resolve(*, session: Session, code: str) -> ResolvedLink | None:
     if not code or len(code) > MAX_CODE_LENGTH or not all(ch in ALPHABET for ch in code):
         return None
     row = session.execute(
-        select(TrackedLink, Client.timezone)
+        select(TrackedLink, Client.timezone, Client.deleted_at)
         .join(Client, Client.id == TrackedLink.client_id)
         .where(TrackedLink.code == code)
     ).first()
     if row is None:
         return None
-    return ResolvedLink(link=row[0], timezone=row[1])
-
-
-def links_of_post(*, session: Session, agency_id: int, client_id: int, post_id: int) -> list[TrackedLink]:
-    """The short links made for a post, by target then creation."""
-    query = (
-        select(TrackedLink)
-        .where(
-            TrackedLink.agency_id == agency_id,
-            TrackedLink.client_id == client_id,
-            TrackedLink.post_id == post_id,
-        )
-        .order_by(TrackedLink.target_id, TrackedLink.id)
-    )
-    return list(session.scalars(query))
+    return ResolvedLink(link=row[0], timezone=row[1], counting=row[2] is None)

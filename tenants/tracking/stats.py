@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenants.errors import N_, Invalid
-from tenants.models import LinkDailyStat, TrackedLink, TrackingSettings
+from tenants.models import LinkDailyStat, SocialAccount, TrackedLink, TrackingSettings
 from tenants.models.tracking import UNATTRIBUTED
 from tenants.tracking.money import from_minor
 
@@ -82,12 +82,7 @@ def daily_link_stats(
     currency = reporting_currency(session=session, agency_id=agency_id, client_id=client_id)
     query = (
         select(LinkDailyStat)
-        .where(
-            LinkDailyStat.agency_id == agency_id,
-            LinkDailyStat.client_id == client_id,
-            LinkDailyStat.day >= start,
-            LinkDailyStat.day <= end,
-        )
+        .where(*_in_range(agency_id, client_id, start, end))
         .order_by(LinkDailyStat.day, LinkDailyStat.post_id, LinkDailyStat.account_id)
     )
     return [
@@ -213,6 +208,7 @@ class AccountLinks:
 
     account_id: int
     network: str
+    handle: str
     links: list[tuple[str, str]]  # (code, destination)
     totals: LinkTotals
 
@@ -245,6 +241,15 @@ def post_links(*, session: Session, agency_id: int, client_id: int, post_id: int
             .group_by(LinkDailyStat.account_id)
         )
     }
+    handles = dict(
+        session.execute(
+            select(SocialAccount.id, SocialAccount.handle).where(
+                SocialAccount.agency_id == agency_id,
+                SocialAccount.client_id == client_id,
+                SocialAccount.id.in_({link.account_id for link in found}),
+            )
+        ).all()
+    )
     by_account: dict[int, list] = {}
     for link in found:
         by_account.setdefault(link.account_id, []).append(link)
@@ -252,6 +257,7 @@ def post_links(*, session: Session, agency_id: int, client_id: int, post_id: int
         AccountLinks(
             account_id=account_id,
             network=links[0].network,
+            handle=handles.get(account_id, ""),
             links=[(link.code, link.destination) for link in links],
             totals=sums.get(account_id, LinkTotals(currency=currency)),
         )

@@ -55,3 +55,19 @@ def test_readers_follow_each_link_of_live_posts_with_a_browser(sandbox):
         assert sandbox.click(share=0.0) == 0 and len(hits) == 2
     finally:
         server.shutdown()
+
+
+def test_readers_follow_only_short_links_never_any_address_a_post_names(sandbox):
+    site, hits, server = _site()
+    try:
+        STORE.record_published(
+            network="x",
+            account="brand",
+            remote_id="t3",
+            kind="post",
+            text=f"Short {site}/l/abc123 and {site}/app/l/def456, long {site}/menu?utm_source=x, {site}/l/.",
+        )
+        assert sandbox.click(share=1.0) == 2
+        assert [path for path, _ in hits] == ["/l/abc123", "/app/l/def456"]
+    finally:
+        server.shutdown()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from tenants.models import AuditEntry, Client, Conversion, LinkClick, LinkDailyStat, TrackingSettings
+from tenants.models import AuditEntry, Client, Conversion, LinkClick, LinkDailyStat, TrackingSettings, utcnow
 from tenants.tracking import config, keys
 from tests.factories import api_token, login, member
 from tests.tenants.tracking.conftest import CHROME, link_for, make_shop
@@ -196,6 +196,18 @@ def test_bad_bodies_are_explained(client, key):
         assert resp.get_json()["error"].get("field") == field
 
 
+def test_hostile_bodies_are_a_400_or_an_unattributed_conversion_never_a_500(client, session, key):
+    json_headers = {**key, "Content-Type": "application/json"}
+    nested = "[" * 100_000 + "]" * 100_000  # under the size limit, too deep for the JSON parser
+    resp = client.post("/api/v1/conversions", data=nested, headers=json_headers)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request"
+    # A click id can only be letters, digits, - and _: anything else is no click, not a database error.
+    for n, click_id in enumerate(("\\ud800", "a b", "../x", "\\u00e8")):
+        body = f'{{"order_id": "S-{n}", "click_id": "{click_id}"}}'
+        resp = client.post("/api/v1/conversions", data=body, headers=json_headers)
+        assert resp.status_code == 201 and resp.get_json()["attributed"] is False, click_id
+
+
 def test_the_openapi_document_describes_the_conversion_key(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     operation = doc["paths"]["/conversions"]["post"]
@@ -325,4 +337,22 @@ def test_the_post_page_shows_its_short_links_and_their_counts(app, session, shop
         assert 'id="post-links"' in page and f"/l/{link.code}</code>" in page, role
         row = page.split(f'id="links-account-{shop.accounts["x"].id}"', 1)[1].split("</tr>", 1)[0]
         assert '<td class="link-clicks">1</td>' in row and '<td class="link-conversions">1' in row
-        assert "utm_source=x&amp;utm_medium=social" in row
+        assert "utm_source=x&amp;utm_medium=social" in row and shop.accounts["x"].handle in row
+
+
+def test_a_deleted_clients_links_still_redirect_but_it_counts_nothing_more(client, session, shop, link):
+    pixel_id = config.get_settings(session=session, **shop.scope).pixel_id
+    session.commit()
+    clicked = client.get(f"/l/{link.code}", headers={"User-Agent": CHROME})
+    shop.client.deleted_at = utcnow()
+    session.commit()
+    # Posts stay on the networks: their readers still reach the site, with nothing recorded.
+    resp = client.get(f"/l/{link.code}", headers={"User-Agent": CHROME})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "https://shop.example/menu?utm_source=x&utm_medium=social"
+    resp = client.get(f"/p/{pixel_id}.gif?click={_click_id(clicked)}&order=P-1")
+    assert resp.status_code == 200 and resp.mimetype == "image/gif"
+    session.expire_all()
+    assert session.scalar(select(func.count(LinkClick.id))) == 1
+    assert session.scalar(select(func.count(Conversion.id))) == 0
+    assert _counts(session, shop.client.id) == (1, 0)

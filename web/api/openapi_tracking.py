@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenants.models.tracking import CONVERSION_SOURCES
 from tenants.tracking.conversions import MAX_ORDER_ID
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -88,7 +89,7 @@ def tracking_schemas() -> dict[str, Any]:
                 "value": {"type": ["string", "null"]},
                 "currency": {"type": ["string", "null"]},
                 "occurred_at": {"type": "string", "format": "date-time"},
-                "source": {"type": "string", "enum": ["api", "pixel"]},
+                "source": {"type": "string", "enum": list(CONVERSION_SOURCES)},
                 "attributed": {"type": "boolean"},
                 "post_id": {"type": ["integer", "null"]},
                 "account_id": {"type": ["integer", "null"]},

@@ -30,7 +30,7 @@ def _json_body() -> dict:
         abort(415, description="Send a JSON object with Content-Type: application/json.")
     try:
         data = json.loads(request.get_data(cache=True))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         abort(400, description="The body is not valid JSON.")
     if not isinstance(data, dict):
         raise Invalid(N_("The body must be a JSON object."))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
 
-from tenants.models import Client, Post, SocialAccount
+from tenants.models import Client, Post
 from tenants.permissions import Perm, role_allows
 from tenants.tracking import shortening, stats
 from web.context import db, settings
@@ -22,14 +21,4 @@ def panel(client: Client, post: Post) -> dict[str, Any] | None:
     )
     if not accounts:
         return None
-    handles = dict(
-        db()
-        .execute(
-            select(SocialAccount.id, SocialAccount.handle).where(
-                SocialAccount.client_id == client.id,
-                SocialAccount.id.in_([a.account_id for a in accounts]),
-            )
-        )
-        .all()
-    )
-    return {"accounts": accounts, "handles": handles, "prefix": shortening.short_prefix(settings().base_url)}
+    return {"accounts": accounts, "prefix": shortening.short_prefix(settings().base_url)}

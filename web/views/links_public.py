@@ -2,7 +2,8 @@
 
 No login: a short link answers only to its unguessable code and redirects only to its stored destination;
 the pixel answers only to a real click id of its own client. Counting never stands in the way: if the
-database cannot record a click, the visitor is still sent on.
+database cannot record a click, the visitor is still sent on; so are readers of a deleted client's posts,
+with nothing recorded.
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ def follow(code: str) -> Response:
     resolved = shortening.resolve(session=db(), code=code)
     if resolved is None:
         abort(404)
+    target = _record(resolved) if resolved.counting else resolved.link.destination
+    response = redirect(target, 302)
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _record(resolved: shortening.ResolvedLink) -> str:
+    """Record the click and say where to send the browser (the bare destination if it cannot be recorded)."""
     link = resolved.link
-    target = link.destination
     try:
         result = clicks.record_click(
             session=db(),
@@ -48,13 +56,11 @@ def follow(code: str) -> Response:
             secret=settings().secret_key,
         )
         db().commit()
-        target = result.redirect_to
     except SQLAlchemyError:
         db().rollback()
-        log.exception("click on %s not recorded", code)
-    response = redirect(target, 302)
-    response.headers.update(NO_STORE)
-    return response
+        log.exception("click on %s not recorded", link.code)
+        return link.destination
+    return result.redirect_to
 
 
 @bp.get("/p/<pixel_id>.gif")

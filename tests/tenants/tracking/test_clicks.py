@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
-from tenants.models import LinkClick, LinkDailyStat
+from tenants.db import make_session_factory
+from tenants.models import LinkClick, LinkDailyStat, TrackedLink
 from tenants.tracking import clicks
-from tests.tenants.tracking.conftest import click, link_for, make_shop
+from tests.tenants.tracking.conftest import CHROME, SECRET, click, link_for, make_shop
 
 
 def _rows(session, client_id):
@@ -111,8 +115,6 @@ def test_each_hit_has_its_own_click_id_and_no_address_is_stored(session, shop):
 
 
 def test_a_link_of_another_client_cannot_be_recorded_for_this_one(session, shop):
-    import pytest
-
     link = link_for(session, shop.targets["x"])
     other = make_shop(session)
     with pytest.raises(ValueError):
@@ -125,3 +127,41 @@ def test_a_link_of_another_client_cannot_be_recorded_for_this_one(session, shop)
             hit=clicks.Hit(user_agent="x"),
             secret="s",
         )
+
+
+def test_the_same_visitor_clicking_twice_at_once_is_one_unique_visitor(session, shop, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    link = link_for(session, shop.targets["x"])
+    factory = make_session_factory(engine)
+
+    def hit(own) -> None:
+        clicks.record_click(
+            session=own,
+            agency_id=link.agency_id,
+            client_id=link.client_id,
+            link=own.get(TrackedLink, link.id),
+            timezone="Europe/Rome",
+            hit=clicks.Hit(user_agent=CHROME, ip="203.0.113.7"),
+            secret=SECRET,
+        )
+
+    with factory() as first, factory() as second:
+        hit(first)  # not committed yet when the second click looks for the visitor
+        errors: list[BaseException] = []
+
+        def later() -> None:
+            try:
+                hit(second)
+                second.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        time.sleep(0.5)
+        first.commit()
+        thread.join(timeout=10)
+    assert not errors, errors
+    (row,) = _rows(session, shop.client.id).values()
+    assert row == (2, 1, 0)

@@ -213,3 +213,15 @@ def test_the_pixel_adds_a_bounded_number_of_conversions_per_click(session, shop)
         _pixel(session, pixel_id, click=_click_id(result), order=f"spam-{n}")
     assert session.scalar(select(func.count(Conversion.id))) == limit
     assert session.scalar(select(func.sum(LinkDailyStat.conversions))) == limit
+
+
+def test_the_pixel_ignores_a_click_older_than_the_attribution_window(session, shop):
+    pixel_id = config.get_settings(session=session, **shop.scope).pixel_id
+    click_id = _click_id(click(session, link_for(session, shop.targets["x"]), at=CLICKED))
+    later = CLICKED + timedelta(days=31)
+    limit = conversions.MAX_PIXEL_CONVERSIONS_PER_CLICK
+    # An old click id must not open the public pixel to any number of (unattributed) conversions.
+    for n in range(limit + 5):
+        assert _pixel(session, pixel_id, now=later, click=click_id, order=f"old-{n}", value="999") is None
+    assert session.scalar(select(func.count(Conversion.id))) == 0
+    assert _pixel(session, pixel_id, now=CLICKED + timedelta(days=29), click=click_id, order="in").attributed

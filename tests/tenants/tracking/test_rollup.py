@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tenants.models import Conversion, LinkClick, LinkDailyStat
+from tenants.db import make_session_factory
+from tenants.errors import Invalid
+from tenants.models import Conversion, LinkClick, LinkDailyStat, TrackedLink
 from tenants.models.tracking import UNATTRIBUTED
-from tenants.tracking import conversions, rollup, stats
-from tests.tenants.tracking.conftest import click, link_for, make_shop, published_post
+from tenants.tracking import clicks, conversions, rollup, stats
+from tests.tenants.tracking.conftest import SECRET, click, link_for, make_shop, published_post
 
 START = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # DST starts in Rome the next night
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
@@ -155,9 +160,59 @@ def test_daily_totals_give_every_day_of_the_range_and_others_see_nothing(session
     )
     assert by_account[shop.accounts["x"].id].clicks == 2
     assert by_account[shop.accounts["x"].id].conversion_rate == 0.0
-    import pytest
-
-    from tenants.errors import Invalid
-
     with pytest.raises(Invalid):
         stats.daily_totals(session=session, **shop.scope, start=date(2026, 4, 2), end=date(2026, 4, 1))
+
+
+def test_post_links_give_each_accounts_links_handle_and_all_time_totals(session, shop):
+    on_x, on_mastodon = link_for(session, shop.targets["x"]), link_for(session, shop.targets["mastodon"])
+    click(session, on_x, at=START)
+    click(session, on_x, at=START + timedelta(days=40), ip="192.0.2.1")
+    click(session, on_mastodon, agent="Twitterbot/1.0", at=START)
+    found = {a.account_id: a for a in stats.post_links(session=session, **shop.scope, post_id=shop.post.id)}
+    x, mastodon = shop.accounts["x"], shop.accounts["mastodon"]
+    assert (found[x.id].network, found[x.id].handle, found[x.id].links) == (
+        "x",
+        x.handle,
+        [(on_x.code, on_x.destination)],
+    )
+    assert (found[x.id].totals.clicks, found[mastodon.id].totals.clicks) == (2, 0)
+    assert found[mastodon.id].totals.filtered == 1 and found[mastodon.id].handle == mastodon.handle
+    other = make_shop(session)
+    assert stats.post_links(session=session, **other.scope, post_id=shop.post.id) == []
+
+
+def test_a_rebuild_while_a_click_is_being_counted_keeps_that_click(session, shop, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    link = link_for(session, shop.targets["x"])
+    click(session, link, at=START)
+    factory = make_session_factory(engine)
+    errors: list[BaseException] = []
+
+    def rebuild(own) -> None:
+        try:
+            rollup.rebuild_daily_stats(session=own, **shop.scope)
+            own.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with factory() as clicking, factory() as rebuilding:
+        # A second click, counted but not committed yet when the rebuild starts.
+        clicks.record_click(
+            session=clicking,
+            **shop.scope,
+            link=clicking.get(TrackedLink, link.id),
+            timezone="Europe/Rome",
+            hit=clicks.Hit(user_agent=FIREFOX, ip="192.0.2.1"),
+            secret=SECRET,
+            now=START + timedelta(minutes=1),
+        )
+        thread = threading.Thread(target=rebuild, args=(rebuilding,))
+        thread.start()
+        time.sleep(0.5)
+        clicking.commit()
+        thread.join(timeout=10)
+    assert not errors, errors
+    assert _table(session, shop.client.id) == _from_raw(session, shop.client.id)
+    assert sum(v[0] for v in _table(session, shop.client.id).values()) == 2

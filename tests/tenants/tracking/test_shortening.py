@@ -93,8 +93,22 @@ def test_codes_are_random_not_sequential():
 
 def test_live_networks_never_get_short_links_to_this_machine():
     reachable = shortening.reachable_from_outside
-    for base in ("http://127.0.0.1:5000", "http://localhost:5000", "http://[::1]:5000", "http://0.0.0.0"):
+    for base in (
+        "http://127.0.0.1:5000",
+        "http://localhost:5000",
+        "http://[::1]:5000",
+        "http://0.0.0.0",
+        # Addresses and names only a local network knows: the networks and their readers cannot open them.
+        "http://192.168.1.20:8000",
+        "http://10.0.0.5",
+        "http://172.20.0.3:5000",
+        "http://169.254.10.1",
+        "http://[fd12:3456::1]:5000",
+        "http://cadenza:8000",
+        "http://cadenza.local",
+        "http://host.docker.internal:5000",
+    ):
         assert not reachable(base, live_networks=True), base
         assert reachable(base, live_networks=False), base
-    for base in ("https://cadenza.agency.example", "http://203.0.113.10:8080"):
+    for base in ("https://cadenza.agency.example", "http://203.0.113.10:8080", "https://172.32.0.1"):
         assert reachable(base, live_networks=True), base
