@@ -190,3 +190,15 @@ def test_the_archive_page_speaks_italian(app, session, world):
     page = web.get(ARCHIVE).get_data(as_text=True)
     assert "Genera ora" in page and "Pronto" in page and "Archivio dei report" in page
     assert date(2026, 11, 2).strftime("%Y") in page
+
+
+def test_the_api_answers_another_agency_s_report_exactly_like_a_missing_one(app, session, world):
+    report = _done_report(session, world.client)
+    other = {"Authorization": f"Bearer {api_token(AgencyFactory(), 'cdz_other-agency-token-0000')}"}
+    web = app.test_client()
+    for fmt in ("pdf", "csv"):
+        theirs = web.get(f"/api/v1/reports/{report.id}/{fmt}", headers=other)
+        missing = web.get(f"/api/v1/reports/{report.id + 1000}/{fmt}", headers=other)
+        # Same status, same body: the answer does not tell that the report id exists elsewhere.
+        assert (theirs.status_code, theirs.get_json()) == (missing.status_code, missing.get_json())
+        assert theirs.status_code == 404
