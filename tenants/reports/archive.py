@@ -2,10 +2,9 @@
 
 For the Streamlit app (reports_ui), which imports tenants only:
 
-    from tenants.reports.archive import list_reports, report_file
+    from tenants.reports.archive import file_name, list_reports, report_file
     reports = list_reports(session=session, agency_id=a, client_id=c)        # newest first, no bytes
-    pdf = report_file(session=session, agency_id=a, client_id=c, report_id=r.id, fmt="pdf")
-    st.download_button(label, pdf.data, file_name=pdf.filename, mime=pdf.mimetype)
+    pdf = report_file(session=session, agency_id=a, client_id=c, report_id=r.id, fmt="pdf")  # on click
 
 Both take the tenant explicitly; another client's report (or one not finished) raises NotFound.
 """
