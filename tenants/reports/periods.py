@@ -43,10 +43,8 @@ def latest_due_period(cadence: str, *, now: datetime, timezone: str) -> tuple[da
     """
     if cadence not in ("weekly", "biweekly"):
         return None
-    local = to_local(now, timezone).replace(tzinfo=None)
-    current_start, _ = period_containing(cadence, local.date())
-    start, end = period_containing(cadence, current_start - timedelta(days=1))
-    if local >= send_time(end):
+    start, end = last_finished_period(cadence, now=now, timezone=timezone)
+    if to_local(now, timezone).replace(tzinfo=None) >= send_time(end):
         return start, end
     return None
 
@@ -56,6 +54,19 @@ def last_finished_period(cadence: str, *, now: datetime, timezone: str) -> tuple
     local_day = to_local(now, timezone).date()
     current_start, _ = period_containing(cadence, local_day)
     return period_containing(cadence, current_start - timedelta(days=1))
+
+
+def next_report(cadence: str, *, now: datetime, timezone: str) -> tuple[date, date, datetime] | None:
+    """The period the next scheduled report covers and its local send time (naive); None when off.
+
+    Early on a Monday, before the send time, that is the period that just ended, not the current one.
+    """
+    if cadence not in ("weekly", "biweekly"):
+        return None
+    start, end = last_finished_period(cadence, now=now, timezone=timezone)
+    if to_local(now, timezone).replace(tzinfo=None) >= send_time(end):
+        start, end = period_containing(cadence, end + timedelta(days=1))
+    return start, end, send_time(end)
 
 
 def schedule_key(cadence: str, start: date, end: date) -> str:

@@ -202,3 +202,22 @@ def test_the_api_answers_another_agency_s_report_exactly_like_a_missing_one(app,
         # Same status, same body: the answer does not tell that the report id exists elsewhere.
         assert (theirs.status_code, theirs.get_json()) == (missing.status_code, missing.get_json())
         assert theirs.status_code == 404
+
+
+def test_before_the_monday_send_time_the_next_report_is_last_week_s(app, session, world, monkeypatch):
+    from datetime import UTC, datetime
+
+    from web.views import reports as report_views
+
+    world.client.report_cadence = "weekly"
+    session.commit()
+    web = app.test_client()
+    login(web, world.manager)
+    # Monday 9 November 2026, 03:00 in Rome: the week of 2-8 November goes out at 06:00 today.
+    monkeypatch.setattr(report_views, "utcnow", lambda: datetime(2026, 11, 9, 2, tzinfo=UTC))
+    page = web.get(ARCHIVE).get_data(as_text=True)
+    assert "Next report: 2 Nov – 8 Nov 2026" in page and "Monday 9 Nov, 06:00" in page
+    # From 06:00 on, it is this week's, on the next Monday.
+    monkeypatch.setattr(report_views, "utcnow", lambda: datetime(2026, 11, 9, 5, tzinfo=UTC))
+    page = web.get(ARCHIVE).get_data(as_text=True)
+    assert "Next report: 9 Nov – 15 Nov 2026" in page and "Monday 16 Nov, 06:00" in page

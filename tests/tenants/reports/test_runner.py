@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tenants.models import Agency, OutboxMessage, Report
 from tenants.reports import runner
-from tenants.reports.periods import latest_due_period, period_containing, schedule_key
+from tenants.reports.periods import latest_due_period, next_report, period_containing, schedule_key
 from tests.factories import AgencyFactory, ClientFactory, member
 from tests.report_samples import WEEK_END, WEEK_START
 
@@ -66,6 +66,29 @@ def test_periods_are_local_weeks_and_due_on_monday_morning():
         WEEK_END,
     )
     assert latest_due_period("off", now=MONDAY_MORNING, timezone=rome) is None
+
+
+def test_the_next_report_is_the_one_that_just_ended_until_its_monday_send_time():
+    rome = "Europe/Rome"
+    # Monday 26 October 2026, the day after the clocks went back: 06:00 in Rome is 05:00 UTC again.
+    assert next_report("weekly", now=datetime(2026, 10, 26, 4, 59, tzinfo=UTC), timezone=rome) == (
+        date(2026, 10, 19),
+        date(2026, 10, 25),
+        datetime(2026, 10, 26, 6),
+    )
+    assert next_report("weekly", now=datetime(2026, 10, 26, 5, tzinfo=UTC), timezone=rome) == (
+        date(2026, 10, 26),
+        date(2026, 11, 1),
+        datetime(2026, 11, 2, 6),
+    )
+    first, last = period_containing("biweekly", date(2026, 11, 4))
+    mid = datetime.combine(first + timedelta(days=3), datetime.min.time(), tzinfo=UTC)
+    assert next_report("biweekly", now=mid, timezone=rome) == (
+        first,
+        last,
+        datetime.combine(last, datetime.min.time()) + timedelta(days=1, hours=6),
+    )
+    assert next_report("off", now=mid, timezone=rome) is None
 
 
 def test_the_sweep_adds_one_row_per_client_and_period_however_often_it_runs(session, weekly):
