@@ -135,18 +135,6 @@ def list_reports(*, session: Session, agency_id: int, client_id: int, limit: int
     return list(session.scalars(query))
 
 
-def get_report(*, session: Session, agency_id: int, client_id: int, report_id: int) -> Report:
-    """One report of this client; NotFound for another client's."""
-    report = session.scalars(
-        select(Report).where(
-            Report.id == report_id, Report.agency_id == agency_id, Report.client_id == client_id
-        )
-    ).first()
-    if report is None:
-        raise NotFound(N_("Report not found."))
-    return report
-
-
 def report_file(*, session: Session, agency_id: int, client_id: int, report_id: int, fmt: str) -> ReportFile:
     """The PDF or CSV of a finished report of this client; NotFound otherwise."""
     if fmt not in FORMATS:
