@@ -220,3 +220,16 @@ def test_before_the_monday_send_time_the_next_report_is_last_week_s(app, session
     monkeypatch.setattr(report_views, "utcnow", lambda: datetime(2026, 11, 9, 5, tzinfo=UTC))
     page = web.get(ARCHIVE).get_data(as_text=True)
     assert "Next report: 9 Nov – 15 Nov 2026" in page and "Monday 16 Nov, 06:00" in page
+
+
+def test_the_archive_page_escapes_the_client_s_name(app, session, world):
+    world.client.name = "<script>alert(1)</script> & figli"
+    session.commit()
+    _done_report(session, world.client)
+    web = app.test_client()
+    login(web, world.manager)
+    for page in (web.get(ARCHIVE).get_data(as_text=True), web.get(f"{ARCHIVE}/live").get_json()["html"]):
+        assert "<script>alert(1)</script>" not in page
+    assert "Reports of &lt;script&gt;alert(1)&lt;/script&gt; &amp; figli" in web.get(ARCHIVE).get_data(
+        as_text=True
+    )
