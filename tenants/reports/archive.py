@@ -48,8 +48,9 @@ def set_cadence(
     actor: User | None,
     cadence: str,
     actor_label: str | None = None,
+    now: datetime | None = None,
 ) -> Client:
-    """Turn the client's scheduled reports off, weekly or biweekly."""
+    """Turn the client's scheduled reports off, weekly or biweekly (from the next send time on)."""
     require(membership, Perm.CLIENT_EDIT)
     client = _client(session, membership, agency_id, client_id)
     if cadence not in CADENCES:
@@ -67,6 +68,7 @@ def set_cadence(
             details={"before": client.report_cadence, "after": cadence},
         )
         client.report_cadence = cadence
+        client.report_cadence_since = now or utcnow()
         session.flush()
     return client
 

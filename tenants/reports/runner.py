@@ -84,7 +84,9 @@ def schedule_due_reports(*, session: Session, now: datetime) -> list[Report]:
     )
     created = []
     for client in clients:
-        period = latest_due_period(client.report_cadence, now=now, timezone=client.timezone)
+        period = latest_due_period(
+            client.report_cadence, now=now, timezone=client.timezone, since=client.report_cadence_since
+        )
         if period is None:
             continue
         report = schedule_period(

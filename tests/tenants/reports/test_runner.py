@@ -125,6 +125,44 @@ def test_the_sweep_adds_one_row_per_client_and_period_however_often_it_runs(sess
     }
 
 
+def test_a_cadence_chosen_mid_period_starts_with_the_next_send_time_not_a_late_report(session, report_world):
+    from tenants.reports.archive import set_cadence
+    from tests.factories import membership_of
+
+    client = report_world.client
+    agency = session.get(Agency, client.agency_id)
+
+    def choose(cadence, at):
+        set_cadence(
+            session=session,
+            agency_id=agency.id,
+            client_id=client.id,
+            membership=membership_of(report_world.manager, agency),
+            actor=report_world.manager,
+            cadence=cadence,
+            now=at,
+        )
+        session.commit()
+
+    # Turned on on Wednesday 11 November: the page says the first report is 9-15 November, on the 16th.
+    wednesday = datetime(2026, 11, 11, 10, tzinfo=UTC)
+    choose("weekly", wednesday)
+    assert next_report("weekly", now=wednesday, timezone=client.timezone)[:2] == (
+        date(2026, 11, 9),
+        date(2026, 11, 15),
+    )
+    assert schedule(session, wednesday) == []  # not the week of 2-8 November, mailed out of the blue
+    [first] = schedule(session, datetime(2026, 11, 16, 5, tzinfo=UTC))
+    assert (first.period_start, first.period_end) == (date(2026, 11, 9), date(2026, 11, 15))
+    # Weekly to biweekly on Tuesday 17 November: no biweekly report of weeks the contacts already got.
+    choose("biweekly", datetime(2026, 11, 17, 10, tzinfo=UTC))
+    assert schedule(session, datetime(2026, 11, 17, 10, 1, tzinfo=UTC)) == []
+    # A cadence chosen on a Monday before the send time still gets that morning's report.
+    choose("weekly", datetime(2026, 11, 23, 4, tzinfo=UTC))
+    [monday] = schedule(session, datetime(2026, 11, 23, 5, tzinfo=UTC))
+    assert (monday.period_start, monday.period_end) == (date(2026, 11, 16), date(2026, 11, 22))
+
+
 def test_two_runs_make_one_report_and_one_email_per_contact(session, settings, weekly):
     agency = session.get(Agency, weekly.client.agency_id)
     stranger = ClientFactory(agency_id=agency.id)
