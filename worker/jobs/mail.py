@@ -9,6 +9,7 @@ from rq import Retry
 
 from tenants.models import utcnow
 from tenants.services import mail
+from tenants.settings import Settings
 from worker.context import job_context
 from worker.queues import enqueue_each, enqueue_once, get_queue
 
@@ -39,7 +40,7 @@ def enqueue_delivery(*, connection: Redis, message_id: int) -> None:
     )
 
 
-def enqueue_delivery_if_smtp(connection: Redis, settings, message_id: int) -> None:
+def enqueue_delivery_if_smtp(connection: Redis, settings: Settings, message_id: int) -> None:
     """Queue delivery when SMTP is configured (otherwise the message stays in the dev outbox)."""
     if settings.smtp.host:
         enqueue_delivery(connection=connection, message_id=message_id)
