@@ -8,6 +8,7 @@ database each time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,9 +23,9 @@ from tenants.metrics.community import CommunityReport, community_report
 from tenants.metrics.kpis import KpiValue, kpi_overview
 from tenants.metrics.plan_adherence import PlanAdherence, plan_adherence
 from tenants.metrics.series import PostPerformance, account_days, client_days, post_performance
-from tenants.models import Agency, utcnow
+from tenants.models import Agency, Client, utcnow
 from tenants.permissions import is_client_role
-from tenants.reports.archive import ReportFile, list_reports, report_file
+from tenants.reports.archive import FORMATS, file_name, list_reports, report_file
 from tenants.services.access import membership_in, visible_clients_query
 from tenants.services.clients import connected_account_count
 from tenants.services.local_time import to_local
@@ -188,8 +189,11 @@ def plan(agency_id: int, client_id: int, start: date, end: date) -> PlanAdherenc
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=256)
 def archive(agency_id: int, client_id: int) -> list[dict]:
-    """The client's reports, newest first, without their files."""
+    """The client's reports, newest first, without their files (each finished one names its files)."""
     with runtime()[1]() as session:
+        client = session.scalars(
+            select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
+        ).one()
         return [
             {
                 "id": r.id,
@@ -198,17 +202,24 @@ def archive(agency_id: int, client_id: int) -> list[dict]:
                 "end": r.period_end,
                 "status": r.status,
                 "progress": r.progress,
+                "files": {fmt: file_name(r, client, fmt) for fmt in FORMATS} if r.status == "done" else {},
             }
             for r in list_reports(session=session, agency_id=agency_id, client_id=client_id)
         ]
 
 
-# A finished report's files never change; without the cache every live refresh of the Reports page
-# would read every archived PDF and CSV from the database again.
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
-def archived_file(agency_id: int, client_id: int, report_id: int, fmt: str) -> ReportFile:
-    """One file of one of the client's finished reports."""
-    with runtime()[1]() as session:
-        return report_file(
-            session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
-        )
+def file_loader(agency_id: int, client_id: int, report_id: int, fmt: str) -> Callable[[], bytes]:
+    """What a download button calls when clicked: one file of one of the client's finished reports.
+
+    Read on the click only, never cached: the page refreshes every few seconds with every archived report
+    on it, and holding their PDFs in memory for each refresh (or in a cache) costs far more than a read.
+    """
+    sessions = runtime()[1]  # taken here, in the script's thread: the button calls `load` in another
+
+    def load() -> bytes:
+        with sessions() as session:
+            return report_file(
+                session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
+            ).data
+
+    return load

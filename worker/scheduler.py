@@ -31,6 +31,7 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
     stuck = settings.publish_stuck_seconds if settings else 180
     from worker.jobs.inbox_actions import enqueue_due_actions
     from worker.jobs.inbox_sync import enqueue_due_syncs
+    from worker.jobs.mail import enqueue_undelivered
     from worker.jobs.maintenance import purge_expired_connections
     from worker.jobs.metrics_sync import enqueue_due_metric_syncs, purge_readings, roll_up_missed_days
     from worker.jobs.publish import dispatch_due, recover_stuck
@@ -52,6 +53,8 @@ def periodic_tasks(settings: Settings | None = None) -> list[Periodic]:
         # Due periods are found from the database (local Monday mornings); on-demand reports whose job
         # Redis lost are queued again from their rows.
         Periodic("reports", 60, enqueue_due_reports),
+        # A message whose delivery job was lost (a report's email to a contact, an invitation) is sent.
+        Periodic("mail-undelivered", 300, enqueue_undelivered),
     ]
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from reports_ui import data, shell
 from reports_ui.shell import t
+from tenants.reports.archive import FORMATS
 
 
 @st.fragment(run_every=data.LIVE_SECONDS)
@@ -23,12 +24,11 @@ def live_archive() -> None:
         label.markdown(f"**{period}** · {kind}")
         if report["status"] == "done":
             for column, fmt in ((pdf_column, "pdf"), (csv_column, "csv")):
-                file = data.archived_file(scope.agency_id, scope.client_id, report["id"], fmt)
                 column.download_button(
                     fmt.upper(),
-                    file.data,
-                    file_name=file.filename,
-                    mime=file.mimetype,
+                    data.file_loader(scope.agency_id, scope.client_id, report["id"], fmt),
+                    file_name=report["files"][fmt],
+                    mime=FORMATS[fmt],
                     key=f"report-{report['id']}-{fmt}",
                 )
         elif report["status"] == "failed":

@@ -38,6 +38,8 @@ class Client(Base):
     ical_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     # Scheduled PDF reports: off, weekly or biweekly (periods of local Monday-Sunday weeks).
     report_cadence: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    # When that cadence was chosen: periods due before it are not mailed (None: since before this existed).
+    report_cadence_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     @property
     def is_archived(self) -> bool:

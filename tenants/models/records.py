@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.models.base import Base, UTCDateTime, utcnow
@@ -34,6 +34,15 @@ class OutboxMessage(Base):
     """An email Cadenza sent or queued; without SMTP it stays here for the owner to read."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # The sweep for messages whose delivery job was lost reads the few still queued, not every sent one.
+        Index(
+            "ix_outbox_queued",
+            "created_at",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)

@@ -9,9 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.models.base import Base, UTCDateTime, utcnow
 
-REPORT_KINDS = ("scheduled", "on_demand")
-REPORT_STATUSES = ("queued", "running", "done", "failed")
-
 
 class Report(Base):
     """A report of a client's local days [period_start, period_end], its progress and, once done, its files.

@@ -2,10 +2,9 @@
 
 For the Streamlit app (reports_ui), which imports tenants only:
 
-    from tenants.reports.archive import list_reports, report_file
+    from tenants.reports.archive import file_name, list_reports, report_file
     reports = list_reports(session=session, agency_id=a, client_id=c)        # newest first, no bytes
-    pdf = report_file(session=session, agency_id=a, client_id=c, report_id=r.id, fmt="pdf")
-    st.download_button(label, pdf.data, file_name=pdf.filename, mime=pdf.mimetype)
+    pdf = report_file(session=session, agency_id=a, client_id=c, report_id=r.id, fmt="pdf")  # on click
 
 Both take the tenant explicitly; another client's report (or one not finished) raises NotFound.
 """
@@ -49,8 +48,9 @@ def set_cadence(
     actor: User | None,
     cadence: str,
     actor_label: str | None = None,
+    now: datetime | None = None,
 ) -> Client:
-    """Turn the client's scheduled reports off, weekly or biweekly."""
+    """Turn the client's scheduled reports off, weekly or biweekly (from the next send time on)."""
     require(membership, Perm.CLIENT_EDIT)
     client = _client(session, membership, agency_id, client_id)
     if cadence not in CADENCES:
@@ -68,6 +68,7 @@ def set_cadence(
             details={"before": client.report_cadence, "after": cadence},
         )
         client.report_cadence = cadence
+        client.report_cadence_since = now or utcnow()
         session.flush()
     return client
 
@@ -134,18 +135,6 @@ def list_reports(*, session: Session, agency_id: int, client_id: int, limit: int
         .limit(limit)
     )
     return list(session.scalars(query))
-
-
-def get_report(*, session: Session, agency_id: int, client_id: int, report_id: int) -> Report:
-    """One report of this client; NotFound for another client's."""
-    report = session.scalars(
-        select(Report).where(
-            Report.id == report_id, Report.agency_id == agency_id, Report.client_id == client_id
-        )
-    ).first()
-    if report is None:
-        raise NotFound(N_("Report not found."))
-    return report
 
 
 def report_file(*, session: Session, agency_id: int, client_id: int, report_id: int, fmt: str) -> ReportFile:

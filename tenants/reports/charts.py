@@ -28,7 +28,7 @@ def _tick_step(count: int) -> int:
     return max(1, -(-count // 10))
 
 
-def follower_trend(days: list[DayFigures], *, locale: str, color, font: str) -> Drawing:
+def follower_trend(days: list[DayFigures], *, locale: str, color: colors.Color, font: str) -> Drawing:
     """Total followers at the end of each day, where measured."""
     points = [(i, d.followers) for i, d in enumerate(days) if d.followers is not None]
     if not points:
@@ -63,7 +63,7 @@ def follower_trend(days: list[DayFigures], *, locale: str, color, font: str) -> 
     return drawing
 
 
-def daily_activity(days: list[DayFigures], *, locale: str, color, font: str) -> Drawing:
+def daily_activity(days: list[DayFigures], *, locale: str, color: colors.Color, font: str) -> Drawing:
     """Impressions and engagements gained each day, side by side (a day not measured shows no bar)."""
     if all(d.impressions is None and d.engagements is None for d in days):
         return _empty(locale, font)
@@ -104,7 +104,9 @@ def daily_activity(days: list[DayFigures], *, locale: str, color, font: str) -> 
     return drawing
 
 
-def network_engagements(networks: list[NetworkFigures], *, locale: str, color, font: str) -> Drawing:
+def network_engagements(
+    networks: list[NetworkFigures], *, locale: str, color: colors.Color, font: str
+) -> Drawing:
     """Engagements per network over the period (networks that measured none are left out)."""
     measured = [n for n in networks if n.engagements is not None]
     if not measured:

@@ -314,7 +314,7 @@ def _network_table(data: ReportData, styles: dict, brand: colors.Color):
                 number(n.posts_published, locale),
             ]
         )
-    return _table(rows, [22 * mm, 14 * mm, 26 * mm, 26 * mm, 28 * mm, 28 * mm, 30 * mm], brand)
+    return _table(rows, [20 * mm, 18 * mm, 26 * mm, 26 * mm, 27 * mm, 27 * mm, 30 * mm], brand)
 
 
 def _posts_table(posts: list[PostPerformance], data: ReportData, styles: dict, brand: colors.Color):

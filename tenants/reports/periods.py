@@ -35,20 +35,24 @@ def send_time(end: date) -> datetime:
     return datetime.combine(end + timedelta(days=1), time(SEND_HOUR))
 
 
-def latest_due_period(cadence: str, *, now: datetime, timezone: str) -> tuple[date, date] | None:
+def latest_due_period(
+    cadence: str, *, now: datetime, timezone: str, since: datetime | None = None
+) -> tuple[date, date] | None:
     """The most recent finished period whose send time has passed in the client's zone (None when off).
 
     Only the latest one: a scheduler that was down for weeks catches up on the last period, it does not
-    mail a backlog of old reports.
+    mail a backlog of old reports. Nor one whose send time came before the cadence was chosen (`since`):
+    turning reports on, or weekly into biweekly, mid-week waits for the next send time.
     """
     if cadence not in ("weekly", "biweekly"):
         return None
-    local = to_local(now, timezone).replace(tzinfo=None)
-    current_start, _ = period_containing(cadence, local.date())
-    start, end = period_containing(cadence, current_start - timedelta(days=1))
-    if local >= send_time(end):
-        return start, end
-    return None
+    start, end = last_finished_period(cadence, now=now, timezone=timezone)
+    due = send_time(end)
+    if to_local(now, timezone).replace(tzinfo=None) < due:
+        return None
+    if since is not None and to_local(since, timezone).replace(tzinfo=None) > due:
+        return None
+    return start, end
 
 
 def last_finished_period(cadence: str, *, now: datetime, timezone: str) -> tuple[date, date]:
@@ -56,6 +60,19 @@ def last_finished_period(cadence: str, *, now: datetime, timezone: str) -> tuple
     local_day = to_local(now, timezone).date()
     current_start, _ = period_containing(cadence, local_day)
     return period_containing(cadence, current_start - timedelta(days=1))
+
+
+def next_report(cadence: str, *, now: datetime, timezone: str) -> tuple[date, date, datetime] | None:
+    """The period the next scheduled report covers and its local send time (naive); None when off.
+
+    Early on a Monday, before the send time, that is the period that just ended, not the current one.
+    """
+    if cadence not in ("weekly", "biweekly"):
+        return None
+    start, end = last_finished_period(cadence, now=now, timezone=timezone)
+    if to_local(now, timezone).replace(tzinfo=None) >= send_time(end):
+        start, end = period_containing(cadence, end + timedelta(days=1))
+    return start, end, send_time(end)
 
 
 def schedule_key(cadence: str, start: date, end: date) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,7 +45,13 @@ class RunOutcome:
 
 
 def schedule_period(
-    *, session: Session, client: Client, cadence: str, start, end, created_at: datetime | None = None
+    *,
+    session: Session,
+    client: Client,
+    cadence: str,
+    start: date,
+    end: date,
+    created_at: datetime | None = None,
 ) -> Report | None:
     """Insert the client's scheduled report for a period unless it exists; None when it already did."""
     key = schedule_key(cadence, start, end)
@@ -84,7 +90,9 @@ def schedule_due_reports(*, session: Session, now: datetime) -> list[Report]:
     )
     created = []
     for client in clients:
-        period = latest_due_period(client.report_cadence, now=now, timezone=client.timezone)
+        period = latest_due_period(
+            client.report_cadence, now=now, timezone=client.timezone, since=client.report_cadence_since
+        )
         if period is None:
             continue
         report = schedule_period(

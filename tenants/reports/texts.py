@@ -12,8 +12,6 @@ from babel.dates import format_date
 
 from tenants.metrics import display
 
-LOCALES = ("it", "en")
-
 KPI_LABELS: dict[str, dict[str, str]] = {
     "follower_growth": {"en": "Follower growth", "it": "Crescita follower"},
     "followers": {"en": "Followers", "it": "Follower"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -58,6 +59,17 @@ def deliver(*, session: Session, settings: Settings, message_id: int) -> OutboxM
     message.sent_at = utcnow()
     session.commit()
     return message
+
+
+def undelivered(*, session: Session, before: datetime, limit: int = 500) -> list[int]:
+    """Ids of messages queued for SMTP before `before` and never tried since, oldest first."""
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "queued", OutboxMessage.created_at < before)
+        .order_by(OutboxMessage.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def list_outbox(*, session: Session, agency_id: int, limit: int = 100) -> list[OutboxMessage]:

@@ -83,3 +83,43 @@ def test_a_sandbox_follower_change_reaches_the_open_overview_without_a_reload(
         assert _digits(followers.inner_text()) == after
         assert page.evaluate("window.cadenzaNoReload") is True, "the page was reloaded"
     print(f"followers {before} -> {after} shown {took:.1f} s after the sync")
+
+
+def test_an_archived_report_downloads_from_the_live_reports(session, process_env):
+    from playwright.sync_api import expect
+
+    from tenants.models import Report
+    from tests.report_samples import WEEK_END, WEEK_START, build_report_world
+
+    world = build_report_world(session)
+    report = Report(
+        agency_id=world.client.agency_id,
+        client_id=world.client.id,
+        kind="scheduled",
+        period_start=WEEK_START,
+        period_end=WEEK_END,
+        schedule_key="weekly:e2e",
+        status="done",
+        progress=100,
+        pdf=b"%PDF-1.4 the archived week",
+        csv="# report\r\n",
+    )
+    session.add(report)
+    session.commit()
+    link = mint_link(
+        settings=process_env,
+        user_id=world.viewer.id,
+        agency_id=world.client.agency_id,
+        client_id=world.client.id,
+    )
+    with serve_reports() as url, browser_session() as open_page:
+        page = open_page(url)
+        page.goto(f"{url}/?t={link.split('?t=', 1)[1]}")
+        page.get_by_role("link", name="Reports").click()
+        button = page.locator(f".st-key-report-{report.id}-pdf button")
+        expect(button).to_have_count(1, timeout=30_000)
+        # The file is read when the button is clicked (not at every refresh of the page).
+        with page.expect_download() as download:
+            button.click()
+        assert download.value.suggested_filename == "report-pizzeria-bella-2026-11-02-2026-11-08.pdf"
+        assert download.value.path().read_bytes() == b"%PDF-1.4 the archived week"

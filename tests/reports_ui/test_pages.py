@@ -177,3 +177,37 @@ def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, wor
     buttons = at.get("download_button")
     assert len(buttons) == 2  # PDF and CSV of the finished report; none for the one being made
     _no_sibling(at)
+
+
+def test_reports_page_reads_no_file_until_one_is_downloaded(reports_env, world, session, monkeypatch):
+    from datetime import date
+
+    from reports_ui import data
+    from tenants.models import Report
+
+    for day in (2, 9, 16):
+        session.add(
+            Report(
+                agency_id=world.client.agency_id,
+                client_id=world.client.id,
+                kind="scheduled",
+                period_start=date(2026, 11, day),
+                period_end=date(2026, 11, day + 6),
+                schedule_key=f"weekly:{day}",
+                status="done",
+                progress=100,
+                pdf=b"%PDF-1.4 ok",
+                csv="# report\n",
+            )
+        )
+    session.commit()
+    reads = []
+    real = data.report_file
+    monkeypatch.setattr(data, "report_file", lambda **kw: reads.append(kw) or real(**kw))
+    at = _open(reports_env, world, "archive")
+    # Six buttons, no file read: the page refreshes every few seconds and a client has many reports.
+    assert len(at.get("download_button")) == 6 and reads == []
+    [first] = [r for r in data.archive(world.client.agency_id, world.client.id) if r["start"].day == 16]
+    assert first["files"]["pdf"].endswith("-2026-11-16-2026-11-22.pdf")
+    load = data.file_loader(world.client.agency_id, world.client.id, first["id"], "pdf")
+    assert load() == b"%PDF-1.4 ok" and len(reads) == 1

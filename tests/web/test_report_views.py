@@ -4,7 +4,6 @@ going to done, downloads for the client's own people only, and the API list and 
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -189,4 +188,48 @@ def test_the_archive_page_speaks_italian(app, session, world):
     login(web, world.manager)
     page = web.get(ARCHIVE).get_data(as_text=True)
     assert "Genera ora" in page and "Pronto" in page and "Archivio dei report" in page
-    assert date(2026, 11, 2).strftime("%Y") in page
+    assert "<td>2 nov 2026 – 8 nov 2026</td>" in page  # the period in Italian month names
+
+
+def test_the_api_answers_another_agency_s_report_exactly_like_a_missing_one(app, session, world):
+    report = _done_report(session, world.client)
+    other = {"Authorization": f"Bearer {api_token(AgencyFactory(), 'cdz_other-agency-token-0000')}"}
+    web = app.test_client()
+    for fmt in ("pdf", "csv"):
+        theirs = web.get(f"/api/v1/reports/{report.id}/{fmt}", headers=other)
+        missing = web.get(f"/api/v1/reports/{report.id + 1000}/{fmt}", headers=other)
+        # Same status, same body: the answer does not tell that the report id exists elsewhere.
+        assert (theirs.status_code, theirs.get_json()) == (missing.status_code, missing.get_json())
+        assert theirs.status_code == 404
+
+
+def test_before_the_monday_send_time_the_next_report_is_last_week_s(app, session, world, monkeypatch):
+    from datetime import UTC, datetime
+
+    from web.views import reports as report_views
+
+    world.client.report_cadence = "weekly"
+    session.commit()
+    web = app.test_client()
+    login(web, world.manager)
+    # Monday 9 November 2026, 03:00 in Rome: the week of 2-8 November goes out at 06:00 today.
+    monkeypatch.setattr(report_views, "utcnow", lambda: datetime(2026, 11, 9, 2, tzinfo=UTC))
+    page = web.get(ARCHIVE).get_data(as_text=True)
+    assert "Next report: 2 Nov – 8 Nov 2026" in page and "Monday 9 Nov, 06:00" in page
+    # From 06:00 on, it is this week's, on the next Monday.
+    monkeypatch.setattr(report_views, "utcnow", lambda: datetime(2026, 11, 9, 5, tzinfo=UTC))
+    page = web.get(ARCHIVE).get_data(as_text=True)
+    assert "Next report: 9 Nov – 15 Nov 2026" in page and "Monday 16 Nov, 06:00" in page
+
+
+def test_the_archive_page_escapes_the_client_s_name(app, session, world):
+    world.client.name = "<script>alert(1)</script> & figli"
+    session.commit()
+    _done_report(session, world.client)
+    web = app.test_client()
+    login(web, world.manager)
+    for page in (web.get(ARCHIVE).get_data(as_text=True), web.get(f"{ARCHIVE}/live").get_json()["html"]):
+        assert "<script>alert(1)</script>" not in page
+    assert "Reports of &lt;script&gt;alert(1)&lt;/script&gt; &amp; figli" in web.get(ARCHIVE).get_data(
+        as_text=True
+    )

@@ -99,3 +99,38 @@ def test_without_smtp_mail_stays_in_the_outbox(session, settings):
         session=session, settings=settings, agency_id=None, to="a@b.example", subject="s", body="b"
     )
     assert message.status == "outbox"
+
+
+def test_mail_whose_delivery_job_was_lost_is_queued_again_by_the_sweep(
+    session, smtp_settings, smtp_server, monkeypatch
+):
+    from datetime import timedelta
+
+    from tenants.models import utcnow
+    from worker.jobs import mail as mail_jobs
+    from worker.queues import get_queue
+    from worker.scheduler import periodic_tasks
+
+    _controller, handler = smtp_server
+    # Composed and committed (a report's email to a contact), but the worker died, or Redis refused the
+    # delivery job, before it was queued: nothing else would ever send it.
+    message = mail.compose(
+        session=session,
+        settings=smtp_settings,
+        agency_id=None,
+        to="viewer@bella.example",
+        subject="s",
+        body="b",
+    )
+    session.commit()
+    connection = redis_connection(smtp_settings.redis_url)
+    assert mail_jobs.enqueue_undelivered(connection) == 0  # just composed: its own job is on its way
+    later = utcnow() + mail_jobs.UNDELIVERED_AFTER + timedelta(seconds=1)
+    monkeypatch.setattr(mail_jobs, "utcnow", lambda: later)
+    assert mail_jobs.enqueue_undelivered(connection) == 1
+    assert mail_jobs.enqueue_undelivered(connection) == 1  # still waiting: the same job, not a second
+    assert get_queue("default", connection=connection).job_ids == [f"mail-{message.id}"]
+    drain("default", connection=connection)
+    assert len(handler.messages) == 1
+    assert mail_jobs.enqueue_undelivered(connection) == 0
+    assert "mail-undelivered" in {task.name for task in periodic_tasks()}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+from flask import Response, g, jsonify, url_for
+from sqlalchemy import select
 
 from tenants.errors import N_, NotFound
 from tenants.models import Report
@@ -32,10 +33,13 @@ def list_reports(client_id: int) -> Response:
 @bp.get("/reports/<int:report_id>/csv", endpoint="report_csv", defaults={"fmt": "csv"})
 @token_required
 def report_file(report_id: int, fmt: str) -> Response:
-    found = db().get(Report, report_id)
-    if found is None:
+    # Looked up inside the token's agency: another agency's report reads exactly like a missing one.
+    client_id = db().scalar(
+        select(Report.client_id).where(Report.id == report_id, Report.agency_id == g.api_agency.id)
+    )
+    if client_id is None:
         raise NotFound(N_("Report not found."))
-    client = _agency_client(found.client_id)
+    client = _agency_client(client_id)
     return send_report(
         archive.report_file(
             session=db(), agency_id=client.agency_id, client_id=client.id, report_id=report_id, fmt=fmt

@@ -15,8 +15,7 @@ from tenants.errors import DomainError, NotFound
 from tenants.models import Client, Report, utcnow
 from tenants.permissions import Perm
 from tenants.reports import archive
-from tenants.reports.periods import period_containing, send_time
-from tenants.services.local_time import to_local
+from tenants.reports.periods import next_report
 from web.context import db, redis
 from web.tenancy import client_view
 from web.views.helpers import translate
@@ -59,11 +58,7 @@ def _reports(client: Client) -> list[Report]:
 def index(client: Client):
     reports = _reports(client)
     start, end = archive.default_range(timezone=client.timezone)
-    upcoming = None
-    if client.report_cadence != "off":
-        today = to_local(utcnow(), client.timezone).date()
-        first, last = period_containing(client.report_cadence, today)
-        upcoming = {"start": first, "end": last, "sent_at": send_time(last)}
+    upcoming = next_report(client.report_cadence, now=utcnow(), timezone=client.timezone)
     return render_template(
         "reports/index.html",
         client=client,

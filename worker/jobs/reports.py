@@ -12,7 +12,7 @@ from tenants.models import utcnow
 from tenants.reports import runner
 from worker.context import job_context
 from worker.jobs.mail import enqueue_delivery_if_smtp
-from worker.queues import enqueue_once, get_queue, redis_connection
+from worker.queues import enqueue_each, enqueue_once, get_queue, redis_connection
 
 # Well under the lease (10 min): RQ stops a stuck job before another worker may take its report over.
 JOB_TIMEOUT = 300
@@ -47,12 +47,11 @@ def enqueue_due_reports(connection: Redis) -> int:
         session.commit()
     if created:
         events.info("reports.scheduled", count=len(created))
-    for report_id, agency_id, client_id in waiting:
-        try:
-            enqueue_report(connection, report_id=report_id, agency_id=agency_id, client_id=client_id)
-        except RedisError:
-            log.warning("reports waiting but not enqueued: Redis unavailable")  # the next sweep retries
-            break
+    enqueue_each(
+        waiting,
+        lambda item: enqueue_report(connection, report_id=item[0], agency_id=item[1], client_id=item[2]),
+        what="reports",
+    )
     return len(waiting)
 
 

@@ -82,6 +82,7 @@ def test_the_pdf_shows_client_period_kpis_against_targets_and_posts(session, rep
     assert TRICKY_TITLE in found
     assert FORMULA_TITLE in found
     assert "Mastodon, X" in found
+    assert "Accounts" in found
     assert "Prepared by Agenzia Nord for Pizzeria Bella" in found
 
 
@@ -105,6 +106,7 @@ def test_an_italian_client_gets_an_italian_report(session, report_world):
     ):
         assert label in " ".join(text.split()), label  # a long label may wrap in its cell
     assert "1.284" in found and "8,4%" in found and "144% · In linea" in found
+    assert "Account" in found  # the networks table's header, whole (not "Accou" / "nt")
     assert "non disponibile" in found and "n/a" not in found
     assert "Social media report" not in text
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tenants.models import Agency, OutboxMessage, Report
 from tenants.reports import runner
-from tenants.reports.periods import latest_due_period, period_containing, schedule_key
+from tenants.reports.periods import latest_due_period, next_report, period_containing, schedule_key
 from tests.factories import AgencyFactory, ClientFactory, member
 from tests.report_samples import WEEK_END, WEEK_START
 
@@ -68,6 +68,29 @@ def test_periods_are_local_weeks_and_due_on_monday_morning():
     assert latest_due_period("off", now=MONDAY_MORNING, timezone=rome) is None
 
 
+def test_the_next_report_is_the_one_that_just_ended_until_its_monday_send_time():
+    rome = "Europe/Rome"
+    # Monday 26 October 2026, the day after the clocks went back: 06:00 in Rome is 05:00 UTC again.
+    assert next_report("weekly", now=datetime(2026, 10, 26, 4, 59, tzinfo=UTC), timezone=rome) == (
+        date(2026, 10, 19),
+        date(2026, 10, 25),
+        datetime(2026, 10, 26, 6),
+    )
+    assert next_report("weekly", now=datetime(2026, 10, 26, 5, tzinfo=UTC), timezone=rome) == (
+        date(2026, 10, 26),
+        date(2026, 11, 1),
+        datetime(2026, 11, 2, 6),
+    )
+    first, last = period_containing("biweekly", date(2026, 11, 4))
+    mid = datetime.combine(first + timedelta(days=3), datetime.min.time(), tzinfo=UTC)
+    assert next_report("biweekly", now=mid, timezone=rome) == (
+        first,
+        last,
+        datetime.combine(last, datetime.min.time()) + timedelta(days=1, hours=6),
+    )
+    assert next_report("off", now=mid, timezone=rome) is None
+
+
 def test_the_sweep_adds_one_row_per_client_and_period_however_often_it_runs(session, weekly):
     other = ClientFactory(agency_id=AgencyFactory().id, report_cadence="biweekly")
     ClientFactory(agency_id=other.agency_id, report_cadence="off")
@@ -100,6 +123,44 @@ def test_the_sweep_adds_one_row_per_client_and_period_however_often_it_runs(sess
         (weekly.client.id, date(2026, 11, 9), date(2026, 11, 15)),
         (other.id, date(2026, 11, 2), date(2026, 11, 15)),
     }
+
+
+def test_a_cadence_chosen_mid_period_starts_with_the_next_send_time_not_a_late_report(session, report_world):
+    from tenants.reports.archive import set_cadence
+    from tests.factories import membership_of
+
+    client = report_world.client
+    agency = session.get(Agency, client.agency_id)
+
+    def choose(cadence, at):
+        set_cadence(
+            session=session,
+            agency_id=agency.id,
+            client_id=client.id,
+            membership=membership_of(report_world.manager, agency),
+            actor=report_world.manager,
+            cadence=cadence,
+            now=at,
+        )
+        session.commit()
+
+    # Turned on on Wednesday 11 November: the page says the first report is 9-15 November, on the 16th.
+    wednesday = datetime(2026, 11, 11, 10, tzinfo=UTC)
+    choose("weekly", wednesday)
+    assert next_report("weekly", now=wednesday, timezone=client.timezone)[:2] == (
+        date(2026, 11, 9),
+        date(2026, 11, 15),
+    )
+    assert schedule(session, wednesday) == []  # not the week of 2-8 November, mailed out of the blue
+    [first] = schedule(session, datetime(2026, 11, 16, 5, tzinfo=UTC))
+    assert (first.period_start, first.period_end) == (date(2026, 11, 9), date(2026, 11, 15))
+    # Weekly to biweekly on Tuesday 17 November: no biweekly report of weeks the contacts already got.
+    choose("biweekly", datetime(2026, 11, 17, 10, tzinfo=UTC))
+    assert schedule(session, datetime(2026, 11, 17, 10, 1, tzinfo=UTC)) == []
+    # A cadence chosen on a Monday before the send time still gets that morning's report.
+    choose("weekly", datetime(2026, 11, 23, 4, tzinfo=UTC))
+    [monday] = schedule(session, datetime(2026, 11, 23, 5, tzinfo=UTC))
+    assert (monday.period_start, monday.period_end) == (date(2026, 11, 16), date(2026, 11, 22))
 
 
 def test_two_runs_make_one_report_and_one_email_per_contact(session, settings, weekly):
