@@ -1,8 +1,8 @@
 """link_daily_stats: a covering index for the KPIs' per-account sums over a range
 
 Revision ID: 9b3e5d7a1c42
-Revises: 2558774b7470
-Create Date: 2026-12-04 23:20:00.000000
+Revises: 9b7e4d2c6a13
+Create Date: 2026-12-04 23:50:00.000000
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "9b3e5d7a1c42"
-down_revision = "2558774b7470"
+down_revision = "9b7e4d2c6a13"
 branch_labels = None
 depends_on = None
 
