@@ -57,7 +57,7 @@ def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None)
             return
         st.caption(_target_line(kpi, period, language))
         if kpi.progress is not None:
-            st.progress(min(kpi.progress, 1.0))
+            st.progress(min(max(kpi.progress, 0.0), 1.0))  # a loss (below zero) is an empty bar
             key = "on_track" if kpi.on_track else "behind"
             color = "green" if kpi.on_track else "orange"
             st.caption(f":{color}[{t(key, progress=fmt.share(kpi.progress, language))}]")

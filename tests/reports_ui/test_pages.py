@@ -4,9 +4,14 @@ and the plan; in English and Italian; never a figure of the sibling client."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from tests.factories import member
+from tenants.metrics.targets import replace_targets
+from tenants.models import ClientMetricDay, utcnow
+from tenants.services.local_time import to_local
+from tests.factories import AgencyFactory, ClientFactory, member, membership_of
 from tests.reports_ui.helpers import everything, metrics, open_page, run, token_for
 from tests.reports_ui.world import SIBLING_FOLLOWERS, SIBLING_POST, build_world
 
@@ -65,8 +70,6 @@ def test_overview_over_the_last_7_days(reports_env, world):
 
 
 def test_a_kpi_no_network_measures_shows_not_available(reports_env, session):
-    from tests.factories import AgencyFactory, ClientFactory
-
     agency = AgencyFactory()
     client = ClientFactory(agency_id=agency.id, name="Nuovo Cliente")
     contact = member(agency, "viewer", client=client, locale="it")
@@ -174,3 +177,42 @@ def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, wor
     buttons = at.get("download_button")
     assert len(buttons) == 2  # PDF and CSV of the finished report; none for the one being made
     _no_sibling(at)
+
+
+def _losing_followers(session, *, name: str = "Cantina in Calo", every_other_day_unread: bool = False):
+    """A client that lost a follower a day for 60 days, against a target of +30 a month."""
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name=name)
+    manager = member(agency, "manager", locale="en")
+    today = to_local(utcnow(), client.timezone).date()
+    for n in range(60):
+        unread = every_other_day_unread and n % 2 == 1
+        session.add(
+            ClientMetricDay(
+                agency_id=agency.id,
+                client_id=client.id,
+                day=today - timedelta(days=n),
+                followers=None if unread else 1000 + n,
+                followers_gain=-1,
+            )
+        )
+    session.commit()
+    replace_targets(
+        session=session,
+        agency_id=agency.id,
+        client_id=client.id,
+        membership=membership_of(manager, agency),
+        actor=manager,
+        data={"follower_growth": {"target": 30, "period": "month"}},
+    )
+    session.commit()
+    return agency, client
+
+
+def test_a_kpi_below_zero_against_its_target_shows_behind(reports_env, session):
+    agency, client = _losing_followers(session)
+    contact = member(agency, "viewer", client=client, locale="en")
+    at = run(token_for(reports_env, contact, client))
+    assert metrics(at)["Follower growth"][0] == "-30"
+    assert "Behind: -100% of target" in " | ".join(c.value for c in at.caption)
+    assert [bar.proto.value for bar in at.get("progress")] == [0]  # an empty bar, not an error
