@@ -90,7 +90,8 @@ def daily(series: list[dict], key: str) -> list[float] | None:
     pick = DAILY.get(key)
     if pick is None:
         return None
-    return [v if (v := pick(row)) is not None else 0 for row in series]
+    # A day nobody measured is left out: drawn as 0 it would look like a real drop to zero.
+    return [value for row in series if (value := pick(row)) is not None]
 
 
 def comparison_frame(rows: list[dict], period: Period, pick: Callable[[dict], float | None]) -> pd.DataFrame:

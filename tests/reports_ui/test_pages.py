@@ -216,3 +216,12 @@ def test_a_kpi_below_zero_against_its_target_shows_behind(reports_env, session):
     assert metrics(at)["Follower growth"][0] == "-30"
     assert "Behind: -100% of target" in " | ".join(c.value for c in at.caption)
     assert [bar.proto.value for bar in at.get("progress")] == [0]  # an empty bar, not an error
+
+
+def test_a_day_without_a_reading_is_left_out_of_the_sparkline_not_drawn_as_zero(reports_env, session):
+    agency, client = _losing_followers(session, every_other_day_unread=True)
+    contact = member(agency, "viewer", client=client, locale="en")
+    at = run(token_for(reports_env, contact, client))
+    followers = next(m for m in at.metric if m.label == "Followers")
+    trend = list(followers.proto.chart_data)
+    assert len(trend) == 15 and 0 not in trend  # the 15 days read in the last 30
