@@ -4,6 +4,7 @@ shows the gate and nothing of any client."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -165,3 +166,21 @@ def test_staff_switch_between_the_clients_they_may_see_and_no_other(reports_env,
     at.session_state["viewer"] = {**at.session_state["viewer"], "client_id": hidden.id}
     at.run()
     assert at.title[0].value == GATE and "Hidden Client" not in everything(at)
+
+
+def _unescaped(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_client_and_agency_names_show_as_written_never_as_markdown(reports_env, session):
+    name = "[Win a prize](https://evil.example) ![x](https://evil.example/t.png) **Birra** :red[_Alta_] $x$"
+    agency = AgencyFactory(name="Onda <b>`x`</b> # & Co.")
+    client = ClientFactory(agency_id=agency.id, name=name)
+    user = member(agency, "analyst", locale="en")
+    at = run(token_for(reports_env, user, client))
+    title, caption = at.title[0].value, at.caption[0].value
+    # Every Markdown character is escaped: the names read exactly as stored, with no link, image or style.
+    assert _unescaped(title) == name
+    assert "Live reports by Onda <b>`x`</b> # & Co." in _unescaped(caption)
+    for shown in (title, caption.split(" · ")[0]):
+        assert not re.search(r"(?<!\\)[\[\]()!*_`:$<>#&]", shown.removeprefix("Live reports by ")), shown
