@@ -130,7 +130,11 @@ def comparison_chart(frame: pd.DataFrame, *, color: str, title: str) -> None:
             color=alt.Color(
                 "series:N", title=None, scale=alt.Scale(domain=series, range=[color, PREVIOUS_COLOR])
             ),
-            tooltip=[alt.Tooltip("day:T", title=t("day")), "series:N", alt.Tooltip("value:Q", title=title)],
+            tooltip=[
+                alt.Tooltip("day:T", title=t("day")),
+                alt.Tooltip("series:N", title=t("range")),
+                alt.Tooltip("value:Q", title=title),
+            ],
         )
     )
     st.altair_chart(chart, width="stretch")

@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from reports_ui.texts import TEXT
 from tenants.metrics.targets import replace_targets
 from tenants.models import ClientMetricDay, utcnow
 from tenants.services.local_time import to_local
 from tests.factories import AgencyFactory, ClientFactory, member, membership_of
-from tests.reports_ui.helpers import everything, metrics, open_page, run, token_for
+from tests.reports_ui.helpers import chart_labels, everything, metrics, open_page, run, token_for
 from tests.reports_ui.world import SIBLING_FOLLOWERS, SIBLING_POST, build_world
 
 
@@ -143,6 +144,9 @@ def test_every_page_speaks_italian(reports_env, world, page):
     }[page]
     assert at.subheader[0].value == heading
     assert "In tempo reale · aggiornato alle" in " ".join(c.value for c in at.caption)
+    # Charts too: every axis title and tooltip name is an Italian text, never a column's English name.
+    labels = chart_labels(at)
+    assert labels and labels <= set(TEXT["it"].values()), labels - set(TEXT["it"].values())
     _no_sibling(at)
 
 
