@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from tenants.services.report_links import mint_link
@@ -89,3 +91,8 @@ def chart_labels(at: AppTest) -> set[str]:
     for chart in at.get("vega_lite_chart"):
         walk(json.loads(chart.proto.spec))
     return labels
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The rows a Vega-Lite chart (from `at.get("vega_lite_chart")`) draws."""
+    return pd.concat(convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets)
