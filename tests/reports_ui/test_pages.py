@@ -244,3 +244,14 @@ def test_a_day_without_a_reading_is_left_out_of_the_sparkline_not_drawn_as_zero(
     followers = next(m for m in at.metric if m.label == "Followers")
     trend = list(followers.proto.chart_data)
     assert len(trend) == 15 and 0 not in trend  # the 15 days read in the last 30
+
+
+def test_community_without_messages_shows_its_rates_as_not_available(reports_env, session):
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name="Nuovo Cliente")
+    contact = member(agency, "viewer", client=client, locale="en")
+    cards = metrics(open_page(run(token_for(reports_env, contact, client)), "community"))
+    assert cards["Messages received"][0] == "0"
+    for label in ("Positive", "Negative", "First response (median)", "Resolution (median)"):
+        assert cards[label][0] == "n/a", label
+    assert cards["Answered within target"][0] == "n/a"
