@@ -13,7 +13,7 @@ import streamlit as st
 from reports_ui import fmt
 from reports_ui.shell import Period, lang, t
 from reports_ui.texts import kpi_label
-from tenants.metrics.kpis import KPIS, PERIOD_DAYS, KpiValue
+from tenants.metrics.kpis import KPIS, KpiValue
 from tenants.metrics.vocabulary import ENGAGEMENTS
 from tenants.models import utcnow
 from tenants.networks import NETWORKS
@@ -55,7 +55,7 @@ def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None)
         if kpi.target is None:
             st.caption(t("no_target"))
             return
-        st.caption(_target_line(kpi, period, language))
+        st.caption(_target_line(kpi, language))
         if kpi.progress is not None:
             st.progress(min(max(kpi.progress, 0.0), 1.0))  # a loss (below zero) is an empty bar
             key = "on_track" if kpi.on_track else "behind"
@@ -63,14 +63,14 @@ def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None)
             st.caption(f":{color}[{t(key, progress=fmt.share(kpi.progress, language))}]")
 
 
-def _target_line(kpi: KpiValue, period: Period, language: str) -> str:
+def _target_line(kpi: KpiValue, language: str) -> str:
     """The agreed target; for totals, also what it comes to over this period (kpi_overview scaled it)."""
     per = t(f"per_{kpi.target_period}") if kpi.target_period else ""
     scaled = fmt.value(kpi.unit, kpi.target, language)
     definition = KPIS.get(kpi.key)
-    if definition is not None and definition.additive and kpi.target_period in PERIOD_DAYS:
-        agreed = kpi.target * PERIOD_DAYS[kpi.target_period] / period.days
-        return t("target_range", target=fmt.value(kpi.unit, agreed, language), period=per, scaled=scaled)
+    if definition is not None and definition.additive and kpi.agreed_target is not None:
+        agreed = fmt.value(kpi.unit, kpi.agreed_target, language)
+        return t("target_range", target=agreed, period=per, scaled=scaled)
     return t("target", target=scaled, period=per)
 
 

@@ -83,6 +83,7 @@ def test_overview_over_the_last_7_days(reports_env, world):
     at = _open(reports_env, world)
     at.sidebar.selectbox(key="range").set_value("7").run()
     assert metrics(at)["Follower growth"][0] == "14" and metrics(at)["Impressions"][0] == "700"
+    assert "Target 30 per month (7 for this period)" in " | ".join(c.value for c in at.caption)
 
 
 def test_a_kpi_no_network_measures_shows_not_available(reports_env, session):
