@@ -22,9 +22,9 @@ from tenants.metrics.community import CommunityReport, community_report
 from tenants.metrics.kpis import KpiValue, kpi_overview
 from tenants.metrics.plan_adherence import PlanAdherence, plan_adherence
 from tenants.metrics.series import PostPerformance, account_days, client_days, post_performance
-from tenants.models import Agency, utcnow
+from tenants.models import Agency, Client, utcnow
 from tenants.permissions import is_client_role
-from tenants.reports.archive import ReportFile, list_reports, report_file
+from tenants.reports.archive import FORMATS, file_name, list_reports, report_file
 from tenants.services.access import membership_in, visible_clients_query
 from tenants.services.clients import connected_account_count
 from tenants.services.local_time import to_local
@@ -188,8 +188,11 @@ def plan(agency_id: int, client_id: int, start: date, end: date) -> PlanAdherenc
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=256)
 def archive(agency_id: int, client_id: int) -> list[dict]:
-    """The client's reports, newest first, without their files."""
+    """The client's reports, newest first, with their files' names but not their contents."""
     with runtime()[1]() as session:
+        client = session.scalars(
+            select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
+        ).one()
         return [
             {
                 "id": r.id,
@@ -198,17 +201,17 @@ def archive(agency_id: int, client_id: int) -> list[dict]:
                 "end": r.period_end,
                 "status": r.status,
                 "progress": r.progress,
+                "files": {fmt: file_name(r, client, fmt) for fmt in FORMATS},
             }
             for r in list_reports(session=session, agency_id=agency_id, client_id=client_id)
         ]
 
 
-# A finished report's files never change; without the cache every live refresh of the Reports page
-# would read every archived PDF and CSV from the database again.
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
-def archived_file(agency_id: int, client_id: int, report_id: int, fmt: str) -> ReportFile:
-    """One file of one of the client's finished reports."""
+def archived_file(*, user_id: int, agency_id: int, client_id: int, report_id: int, fmt: str) -> bytes:
+    """One file of one of the client's finished reports, for a viewer who may still see the client."""
+    # Read when the viewer clicks (never cached: files are large), possibly long after the page was drawn.
+    check_access(user_id=user_id, agency_id=agency_id, client_id=client_id)
     with runtime()[1]() as session:
         return report_file(
             session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
-        )
+        ).data

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from reports_ui import data, shell
 from reports_ui.shell import t
+from tenants.reports.archive import FORMATS
 
 
 @st.fragment(run_every=data.LIVE_SECONDS)
@@ -23,12 +26,20 @@ def live_archive() -> None:
         label.markdown(f"**{period}** · {kind}")
         if report["status"] == "done":
             for column, fmt in ((pdf_column, "pdf"), (csv_column, "csv")):
-                file = data.archived_file(scope.agency_id, scope.client_id, report["id"], fmt)
+                # A callable: the file is read on the click, not at every refresh of the list.
+                read = partial(
+                    data.archived_file,
+                    user_id=scope.user_id,
+                    agency_id=scope.agency_id,
+                    client_id=scope.client_id,
+                    report_id=report["id"],
+                    fmt=fmt,
+                )
                 column.download_button(
                     fmt.upper(),
-                    file.data,
-                    file_name=file.filename,
-                    mime=file.mimetype,
+                    read,
+                    file_name=report["files"][fmt],
+                    mime=FORMATS[fmt],
                     key=f"report-{report['id']}-{fmt}",
                 )
         elif report["status"] == "failed":

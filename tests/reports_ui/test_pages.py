@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from reports_ui import data
 from reports_ui.texts import TEXT
 from tenants.metrics.targets import replace_targets
 from tenants.models import ClientMetricDay, utcnow
@@ -166,7 +168,7 @@ def test_every_page_speaks_italian(reports_env, world, page):
     _no_sibling(at)
 
 
-def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, world, session):
+def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, world, session, monkeypatch):
     from tenants.models import Report
 
     def report(client, start, status, *, pdf=b"%PDF-1.4 ok", csv="# report\nclient\n"):
@@ -191,12 +193,49 @@ def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, wor
     report(world.client, date(2026, 11, 9), "running")
     report(world.sibling, date(2026, 11, 2), "done", pdf=b"%PDF Secret Sibling", csv="Secret Sibling")
     session.commit()
+    read = []
+    monkeypatch.setattr(data, "report_file", lambda **kwargs: read.append(kwargs))
     at = _open(reports_env, world, "archive")
     text = everything(at)
     assert "2026-11-02" in text and "2026-11-09" in text and "being prepared (40%)" in text
     buttons = at.get("download_button")
     assert len(buttons) == 2  # PDF and CSV of the finished report; none for the one being made
+    # Files are read when asked for, not at every live refresh of the list.
+    assert read == []
     _no_sibling(at)
+
+
+def test_an_archived_file_is_read_for_a_viewer_who_may_still_see_the_client(reports_env, world, session):
+    from tenants.errors import NotFound
+    from tenants.models import Membership, Report
+    from tenants.services.report_links import LinkRejected
+
+    def report(client, body):
+        row = Report(
+            agency_id=client.agency_id,
+            client_id=client.id,
+            kind="on_demand",
+            period_start=world.today,
+            period_end=world.today,
+            status="done",
+            pdf=b"%PDF " + body.encode(),
+            csv=body,
+        )
+        session.add(row)
+        session.commit()
+        return row.id
+
+    mine, theirs = report(world.client, "ours"), report(world.sibling, "Secret Sibling")
+    contact = member(world.agency, "viewer", client=world.client)
+    ids = {"user_id": contact.id, "agency_id": world.agency.id, "client_id": world.client.id}
+    assert data.archived_file(**ids, report_id=mine, fmt="pdf") == b"%PDF ours"
+    assert data.archived_file(**ids, report_id=mine, fmt="csv") == b"ours"
+    with pytest.raises(NotFound):
+        data.archived_file(**ids, report_id=theirs, fmt="pdf")
+    session.delete(session.scalars(select(Membership).where(Membership.user_id == contact.id)).one())
+    session.commit()
+    with pytest.raises(LinkRejected):
+        data.archived_file(**ids, report_id=mine, fmt="pdf")
 
 
 def _losing_followers(session, *, name: str = "Cantina in Calo", every_other_day_unread: bool = False):
