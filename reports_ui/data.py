@@ -42,8 +42,6 @@ class ReportScope:
     user_id: int
     agency_id: int
     client_id: int
-    role: str
-    language: str | None
     client_name: str
     brand_color: str
     logo_url: str | None
@@ -111,8 +109,6 @@ def current_scope(*, user_id: int, agency_id: int, client_id: int) -> ReportScop
             user_id=user_id,
             agency_id=agency_id,
             client_id=client.id,
-            role=viewer.role,
-            language=viewer.language,
             client_name=client.name,
             brand_color=client.brand_color,
             logo_url=client.logo_url,
