@@ -197,7 +197,7 @@ def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, wor
     monkeypatch.setattr(data, "report_file", lambda **kwargs: read.append(kwargs))
     at = _open(reports_env, world, "archive")
     text = everything(at)
-    assert "2026-11-02" in text and "2026-11-09" in text and "being prepared (40%)" in text
+    assert "2 Nov 2026" in text and "9 Nov 2026" in text and "being prepared (40%)" in text
     buttons = at.get("download_button")
     assert len(buttons) == 2  # PDF and CSV of the finished report; none for the one being made
     # Files are read when asked for, not at every live refresh of the list.
