@@ -8,7 +8,6 @@ database each time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -43,8 +42,6 @@ class ReportScope:
     user_id: int
     agency_id: int
     client_id: int
-    role: str
-    language: str | None
     client_name: str
     brand_color: str
     logo_url: str | None
@@ -112,8 +109,6 @@ def current_scope(*, user_id: int, agency_id: int, client_id: int) -> ReportScop
             user_id=user_id,
             agency_id=agency_id,
             client_id=client.id,
-            role=viewer.role,
-            language=viewer.language,
             client_name=client.name,
             brand_color=client.brand_color,
             logo_url=client.logo_url,
@@ -189,7 +184,7 @@ def plan(agency_id: int, client_id: int, start: date, end: date) -> PlanAdherenc
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=256)
 def archive(agency_id: int, client_id: int) -> list[dict]:
-    """The client's reports, newest first, without their files (each finished one names its files)."""
+    """The client's reports, newest first, with their files' names but not their contents."""
     with runtime()[1]() as session:
         client = session.scalars(
             select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
@@ -208,18 +203,11 @@ def archive(agency_id: int, client_id: int) -> list[dict]:
         ]
 
 
-def file_loader(agency_id: int, client_id: int, report_id: int, fmt: str) -> Callable[[], bytes]:
-    """What a download button calls when clicked: one file of one of the client's finished reports.
-
-    Read on the click only, never cached: the page refreshes every few seconds with every archived report
-    on it, and holding their PDFs in memory for each refresh (or in a cache) costs far more than a read.
-    """
-    sessions = runtime()[1]  # taken here, in the script's thread: the button calls `load` in another
-
-    def load() -> bytes:
-        with sessions() as session:
-            return report_file(
-                session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
-            ).data
-
-    return load
+def archived_file(*, user_id: int, agency_id: int, client_id: int, report_id: int, fmt: str) -> bytes:
+    """One file of one of the client's finished reports, for a viewer who may still see the client."""
+    # Read when the viewer clicks (never cached: files are large), possibly long after the page was drawn.
+    check_access(user_id=user_id, agency_id=agency_id, client_id=client_id)
+    with runtime()[1]() as session:
+        return report_file(
+            session=session, agency_id=agency_id, client_id=client_id, report_id=report_id, fmt=fmt
+        ).data

@@ -1,12 +1,17 @@
-"""Numbers, durations and dates as each language writes them (1.234,5 in Italian, 1,234.5 in English)."""
+"""Numbers, durations and dates as each language writes them (1.234,5 in Italian, 1,234.5 in English),
+and stored text made safe to show inside Markdown."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from babel.dates import format_date
 
 from tenants.metrics import display
+
+# Every ASCII punctuation character: CommonMark lets any of them be backslash-escaped.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
@@ -52,3 +57,8 @@ def share(ratio: float | None, lang: str) -> str:
 def day(when: date, lang: str) -> str:
     """A short date: 3 Nov 2026 / 3 nov 2026."""
     return format_date(when, "d MMM y", locale=lang)
+
+
+def plain(text: str) -> str:
+    """Stored text (a client's or agency's name) shown as written inside Markdown: no link, image or style."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))

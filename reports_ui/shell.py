@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from reports_ui import data
+from reports_ui.fmt import day, plain
 from reports_ui.texts import LANGUAGES, text
 from tenants.services.report_links import LinkRejected
 
@@ -176,17 +177,16 @@ def branding(current: data.ReportScope) -> None:
     if current.logo_url and current.logo_url.startswith(("https://", "http://")):
         st.logo(current.logo_url, size="large")
     st.html(f'<div style="height:6px;border-radius:3px;background:{brand_color(current)}"></div>')
-    st.title(current.client_name, anchor=False)
+    # st.title and st.caption render Markdown: names typed into Cadenza must not become links or images.
+    st.title(plain(current.client_name), anchor=False)
     st.caption(
-        f"{t('by_agency', agency=current.agency_name)} · "
+        f"{t('by_agency', agency=plain(current.agency_name))} · "
         f"{t('accounts_tz', accounts=current.account_count, timezone=current.timezone)}"
     )
 
 
 def page_header(title_key: str, current_period: Period) -> None:
     """The page's name and the dates it covers (and the previous period's, when comparing)."""
-    from reports_ui.fmt import day
-
     language = lang()
     st.subheader(t(title_key), anchor=False)
     line = t("period", start=day(current_period.start, language), end=day(current_period.end, language))

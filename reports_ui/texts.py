@@ -6,7 +6,6 @@ LANGUAGES = {"en": "English", "it": "Italiano"}
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "title": "Cadenza reports",
         "gate": "Open this from Cadenza",
         "gate_body": 'Reports open from a client\'s workspace in Cadenza (the "Open live reports" button). '
         "The link you used is missing, expired or not valid for you.",
@@ -55,7 +54,6 @@ TEXT: dict[str, dict[str, str]] = {
         "this_period": "This period",
         "previous": "Previous period",
         "day": "Day",
-        "value": "Value",
         "no_data": "No figures for this period yet: they appear here as soon as the accounts are read.",
         "network": "Network",
         "accounts": "Accounts",
@@ -77,7 +75,6 @@ TEXT: dict[str, dict[str, str]] = {
         "positive_share": "Positive",
         "negative_share": "Negative",
         "first_response": "First response (median)",
-        "first_response_p90": "First response (90th percentile)",
         "resolution": "Resolution (median)",
         "within_target": "Answered within target",
         "volume": "Messages per day",
@@ -115,7 +112,6 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi_conversions": "Conversions",
     },
     "it": {
-        "title": "Report di Cadenza",
         "gate": "Apri questa pagina da Cadenza",
         "gate_body": "I report si aprono dallo spazio di lavoro del cliente in Cadenza (il pulsante "
         '"Apri i report in tempo reale"). Il link usato manca, è scaduto o non è valido per te.',
@@ -166,7 +162,6 @@ TEXT: dict[str, dict[str, str]] = {
         "this_period": "Questo periodo",
         "previous": "Periodo precedente",
         "day": "Giorno",
-        "value": "Valore",
         "no_data": "Ancora nessun dato per questo periodo: compare qui appena gli account vengono letti.",
         "network": "Rete",
         "accounts": "Account",
@@ -188,7 +183,6 @@ TEXT: dict[str, dict[str, str]] = {
         "positive_share": "Positivi",
         "negative_share": "Negativi",
         "first_response": "Prima risposta (mediana)",
-        "first_response_p90": "Prima risposta (90° percentile)",
         "resolution": "Risoluzione (mediana)",
         "within_target": "Risposte entro l'obiettivo",
         "volume": "Messaggi al giorno",

@@ -13,7 +13,7 @@ import streamlit as st
 from reports_ui import fmt
 from reports_ui.shell import Period, lang, t
 from reports_ui.texts import kpi_label
-from tenants.metrics.kpis import KPIS, PERIOD_DAYS, KpiValue
+from tenants.metrics.kpis import KPIS, KpiValue
 from tenants.metrics.vocabulary import ENGAGEMENTS
 from tenants.models import utcnow
 from tenants.networks import NETWORKS
@@ -55,25 +55,22 @@ def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None)
         if kpi.target is None:
             st.caption(t("no_target"))
             return
-        line = _target_line(kpi, period, language)
-        if kpi.progress is None:
-            st.caption(line)
-            return
-        status = t("on_track" if kpi.on_track else "behind", progress=fmt.share(kpi.progress, language))
-        color = "green" if kpi.on_track else "orange"
-        # The target and the progress in one element: every element more is browser work on the
-        # Overview's first render, nine cards over.
-        st.progress(min(kpi.progress, 1.0), text=f"{line} · :{color}[{status}]")
+        st.caption(_target_line(kpi, language))
+        if kpi.progress is not None:
+            st.progress(min(max(kpi.progress, 0.0), 1.0))  # a loss (below zero) is an empty bar
+            key = "on_track" if kpi.on_track else "behind"
+            color = "green" if kpi.on_track else "orange"
+            st.caption(f":{color}[{t(key, progress=fmt.share(kpi.progress, language))}]")
 
 
-def _target_line(kpi: KpiValue, period: Period, language: str) -> str:
+def _target_line(kpi: KpiValue, language: str) -> str:
     """The agreed target; for totals, also what it comes to over this period (kpi_overview scaled it)."""
     per = t(f"per_{kpi.target_period}") if kpi.target_period else ""
     scaled = fmt.value(kpi.unit, kpi.target, language)
     definition = KPIS.get(kpi.key)
-    if definition is not None and definition.additive and kpi.target_period in PERIOD_DAYS:
-        agreed = kpi.target * PERIOD_DAYS[kpi.target_period] / period.days
-        return t("target_range", target=fmt.value(kpi.unit, agreed, language), period=per, scaled=scaled)
+    if definition is not None and definition.additive and kpi.agreed_target is not None:
+        agreed = fmt.value(kpi.unit, kpi.agreed_target, language)
+        return t("target_range", target=agreed, period=per, scaled=scaled)
     return t("target", target=scaled, period=per)
 
 
@@ -93,7 +90,8 @@ def daily(series: list[dict], key: str) -> list[float] | None:
     pick = DAILY.get(key)
     if pick is None:
         return None
-    return [v if (v := pick(row)) is not None else 0 for row in series]
+    # A day nobody measured is left out: drawn as 0 it would look like a real drop to zero.
+    return [value for row in series if (value := pick(row)) is not None]
 
 
 def comparison_frame(rows: list[dict], period: Period, pick: Callable[[dict], float | None]) -> pd.DataFrame:
@@ -132,7 +130,11 @@ def comparison_chart(frame: pd.DataFrame, *, color: str, title: str) -> None:
             color=alt.Color(
                 "series:N", title=None, scale=alt.Scale(domain=series, range=[color, PREVIOUS_COLOR])
             ),
-            tooltip=[alt.Tooltip("day:T", title=t("day")), "series:N", alt.Tooltip("value:Q", title=title)],
+            tooltip=[
+                alt.Tooltip("day:T", title=t("day")),
+                alt.Tooltip("series:N", title=t("range")),
+                alt.Tooltip("value:Q", title=title),
+            ],
         )
     )
     st.altair_chart(chart, width="stretch")

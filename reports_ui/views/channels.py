@@ -51,30 +51,32 @@ def live_channels() -> None:
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     days = data.account_series(scope.agency_id, scope.client_id, period.start, period.end)
     if days:
+        # Columns are named in the viewer's language: the charts' axes and tooltips show these names.
+        day, network, followers, impressions = t("day"), t("network"), t("followers"), t("kpi_impressions")
         frame = pd.DataFrame(
             [
                 {
-                    "day": row["day"],
-                    t("network"): widgets.network_name(row["network"]),
-                    "followers": row["followers"],
-                    "impressions": row["impressions_gain"],
+                    day: row["day"],
+                    network: widgets.network_name(row["network"]),
+                    followers: row["followers"],
+                    impressions: row["impressions_gain"],
                 }
                 for row in days
             ]
         )
-        frame["day"] = pd.to_datetime(frame["day"])
-        per_day = frame.groupby(["day", t("network")], as_index=False).sum(min_count=1)
+        frame[day] = pd.to_datetime(frame[day])
+        per_day = frame.groupby([day, network], as_index=False).sum(min_count=1)
         left, right = st.columns(2)
         with left:
             st.markdown(f"#### {t('followers_over_time')}")
-            st.line_chart(per_day, x="day", y="followers", color=t("network"), x_label=t("day"), y_label="")
+            st.line_chart(per_day, x=day, y=followers, color=network, y_label="")
         with right:
             st.markdown(f"#### {t('impressions_per_network')}")
-            impressions = per_day.dropna(subset=["impressions"])
-            if impressions.empty:
+            counted = per_day.dropna(subset=[impressions])
+            if counted.empty:
                 st.caption(t("not_available_help"))
             else:
-                st.bar_chart(impressions, x="day", y="impressions", color=t("network"), x_label=t("day"))
+                st.bar_chart(counted, x=day, y=impressions, color=network)
     widgets.updated_at(scope.timezone)
 
 

@@ -63,9 +63,10 @@ def live_community() -> None:
     _duration_metric(
         second, t("resolution"), response["resolution"]["median"], previous["resolution"]["median"], compare
     )
+    within = response["first_response"]["within_target"]  # None: nothing answered, or no target set
     third.metric(
         t("within_target"),
-        fmt.share(response["first_response"]["within_target"], language),
+        t("not_available") if within is None else fmt.share(within, language),
         border=True,
     )
     if not report.total:

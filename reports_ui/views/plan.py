@@ -18,6 +18,7 @@ def live_plan() -> None:
     scope = shell.live_scope()
     period = shell.period(scope)
     language = shell.lang()
+    figure = t("trend_metric")  # the charts' series column: its name shows in their tooltips
     kpis = [
         k for k in data.kpis(scope.agency_id, scope.client_id, period.start, period.end) if k.key in PLAN_KPIS
     ]
@@ -44,7 +45,11 @@ def live_plan() -> None:
         with right:
             totals = pd.DataFrame(
                 [
-                    {t("network"): widgets.network_name(network), "series": label, "posts": value}
+                    {
+                        t("network"): widgets.network_name(network),
+                        figure: label,
+                        t("posts_count"): round(value, 1),
+                    }
                     for network in report.channels
                     for label, value in zip(
                         (t("planned"), t("published")), report.channel_total(network), strict=True
@@ -54,8 +59,8 @@ def live_plan() -> None:
             widgets.bar_chart(
                 totals,
                 x=f"{t('network')}:N",
-                y="posts:Q",
-                color="series:N",
+                y=f"{t('posts_count')}:Q",
+                color=f"{figure}:N",
                 stack=False,
                 palette=["#adb5bd", shell.brand_color(scope)],
             )
@@ -80,7 +85,7 @@ def live_plan() -> None:
         with right:
             shares = pd.DataFrame(
                 [
-                    {t("pillar"): m.name or t("no_pillar"), "series": label, "share": value}
+                    {t("pillar"): m.name or t("no_pillar"), figure: label, t("share"): value}
                     for m in report.mix
                     for label, value in ((t("target_share"), m.target_share), (t("share"), m.share))
                 ]
@@ -88,8 +93,8 @@ def live_plan() -> None:
             widgets.bar_chart(
                 shares,
                 x=f"{t('pillar')}:N",
-                y="share:Q",
-                color="series:N",
+                y=f"{t('share')}:Q",
+                color=f"{figure}:N",
                 stack=False,
                 palette=["#adb5bd", shell.brand_color(scope)],
             )

@@ -64,6 +64,7 @@ class KpiValue:
     previous: float | None
     target: float | None = None  # scaled to the range when the KPI adds up
     target_period: str | None = None
+    agreed_target: float | None = None  # the target as agreed, per target_period (unscaled)
     higher_is_better: bool = True
 
     @property
@@ -128,6 +129,7 @@ def kpi_overview(
                 previous=before.get(key),
                 target=scaled,
                 target_period=target.period if target else None,
+                agreed_target=target.target if target else None,
                 higher_is_better=definition.higher_is_better,
             )
         )

@@ -102,7 +102,9 @@ def post_performance(
     networks: dict[int, set[str]] = {}
     figures: dict[int, dict[str, int | None]] = {}
     rated: dict[int, int] = {}
-    for post_id, network, *sums in rows:
+    for post_id, network, *totals_read in rows:
+        # PostgreSQL sums integers as numeric (Decimal): counts are ints.
+        sums = [None if v is None else int(v) for v in totals_read]
         networks.setdefault(post_id, set()).add(network)
         if reports(network, "impressions"):
             by_name = dict(zip(post_counters(), sums, strict=True))

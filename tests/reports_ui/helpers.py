@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pandas as pd
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from tenants.services.report_links import mint_link
@@ -62,3 +65,34 @@ def everything(at: AppTest) -> str:
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
     """Every st.metric as label -> (value, delta)."""
     return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def chart_labels(at: AppTest) -> set[str]:
+    """Every name a chart shows people: axis and legend titles, and the names in its tooltips."""
+    labels: set[str] = set()
+
+    def shown(channel: dict) -> None:
+        title = channel.get("title", channel.get("field"))
+        if isinstance(title, str) and title.strip():
+            labels.add(title)
+
+    def walk(spec) -> None:
+        if isinstance(spec, list):
+            for item in spec:
+                walk(item)
+        elif isinstance(spec, dict):
+            for name, channel in (spec.get("encoding") or {}).items():
+                for item in channel if isinstance(channel, list) else [channel]:
+                    if isinstance(item, dict) and (name != "color" or item.get("legend", {}) is not None):
+                        shown(item)
+            for key in ("layer", "hconcat", "vconcat", "concat", "spec"):
+                walk(spec.get(key))
+
+    for chart in at.get("vega_lite_chart"):
+        walk(json.loads(chart.proto.spec))
+    return labels
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The rows a Vega-Lite chart (from `at.get("vega_lite_chart")`) draws."""
+    return pd.concat(convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets)

@@ -4,6 +4,7 @@ shows the gate and nothing of any client."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -165,3 +166,62 @@ def test_staff_switch_between_the_clients_they_may_see_and_no_other(reports_env,
     at.session_state["viewer"] = {**at.session_state["viewer"], "client_id": hidden.id}
     at.run()
     assert at.title[0].value == GATE and "Hidden Client" not in everything(at)
+
+
+def _unescaped(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_client_and_agency_names_show_as_written_never_as_markdown(reports_env, session):
+    name = "[Win a prize](https://evil.example) ![x](https://evil.example/t.png) **Birra** :red[_Alta_] $x$"
+    agency = AgencyFactory(name="Onda <b>`x`</b> # & Co.")
+    client = ClientFactory(agency_id=agency.id, name=name)
+    user = member(agency, "analyst", locale="en")
+    at = run(token_for(reports_env, user, client))
+    title, caption = at.title[0].value, at.caption[0].value
+    # Every Markdown character is escaped: the names read exactly as stored, with no link, image or style.
+    assert _unescaped(title) == name
+    assert "Live reports by Onda <b>`x`</b> # & Co." in _unescaped(caption)
+    for shown in (title, caption.split(" · ")[0]):
+        assert not re.search(r"(?<!\\)[\[\]()!*_`:$<>#&]", shown.removeprefix("Live reports by ")), shown
+
+
+def _live_panel() -> None:
+    """A live panel as the pages draw theirs, for driving shell.live_scope alone."""
+    import streamlit as st
+
+    from reports_ui import shell
+
+    @st.fragment(run_every=5)
+    def panel() -> None:
+        st.title(f"live {shell.live_scope().client_name}")
+
+    if shell.VIEWER in st.session_state:
+        panel()
+    else:
+        st.title("gate")
+
+
+@pytest.mark.parametrize("change", ["membership_removed", "user_deactivated"])
+def test_a_live_refresh_asks_for_access_again_and_ends_the_view_without_it(reports_env, session, change):
+    from streamlit.testing.v1 import AppTest
+
+    from reports_ui import data
+
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name="Forno Antico")
+    contact = member(agency, "viewer", client=client, locale="en")
+    ids = {"user_id": contact.id, "agency_id": agency.id, "client_id": client.id}
+    at = AppTest.from_function(_live_panel, default_timeout=60)
+    at.session_state["viewer"] = ids
+    at.session_state["scope"] = data.current_scope(**ids)
+    at.run()
+    assert at.title[0].value == "live Forno Antico"
+    if change == "membership_removed":
+        session.delete(session.scalars(select(Membership).where(Membership.user_id == contact.id)).one())
+    else:
+        contact.is_active = False
+    session.commit()
+    at.run()
+    assert not at.exception and at.title[0].value == "gate"
+    assert "viewer" not in at.session_state and "scope" not in at.session_state

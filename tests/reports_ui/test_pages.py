@@ -4,10 +4,18 @@ and the plan; in English and Italian; never a figure of the sibling client."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from tests.factories import member
-from tests.reports_ui.helpers import everything, metrics, open_page, run, token_for
+import pytest
+from sqlalchemy import select
+
+from reports_ui import data
+from reports_ui.texts import TEXT
+from tenants.metrics.targets import replace_targets
+from tenants.models import ClientMetricDay, utcnow
+from tenants.services.local_time import to_local
+from tests.factories import AgencyFactory, ClientFactory, member, membership_of
+from tests.reports_ui.helpers import chart_data, chart_labels, everything, metrics, open_page, run, token_for
 from tests.reports_ui.world import SIBLING_FOLLOWERS, SIBLING_POST, build_world
 
 
@@ -41,17 +49,30 @@ def test_overview_shows_every_kpi_with_change_target_and_trend(reports_env, worl
     assert cards["Response time"] == ("20 min", "")
     assert set(cards) >= {"Plan adherence", "Content-mix adherence"}
     captions = " | ".join(c.value for c in at.caption)
-    progress = " | ".join(p.proto.text for p in at.get("progress"))
-    assert "Target 30 per month (30 for this period) · :green[On track: 200% of target]" in progress
-    assert "Target 12.0% per month · :orange[Behind: 83% of target]" in progress
+    assert "Target 30 per month (30 for this period)" in captions and "On track: 200% of target" in captions
+    assert "Target 12.0% per month" in captions and "Behind: 83% of target" in captions
     assert "No target agreed" in captions  # impressions
     assert "vs previous period" not in captions  # delta descriptions are part of the metric
     followers = next(m for m in at.metric if m.label == "Followers")
     assert followers.proto.chart_data and len(followers.proto.chart_data) == 30
-    trend = at.get("vega_lite_chart")
-    assert len(trend) == 1 and "Impressions" in trend[0].proto.spec  # the comparison chart's axis
+    (trend,) = at.get("vega_lite_chart")
+    drawn = chart_data(trend).groupby("series")["value"].agg(["count", "sum"])
+    assert drawn.to_dict("index") == {
+        "This period": {"count": 30, "sum": 3000},
+        "Previous period": {"count": 30, "sum": 3000},
+    }
     assert "Live · updated" in captions
     _no_sibling(at)
+
+
+def test_the_trend_sets_each_day_against_the_same_day_of_the_previous_period(reports_env, world):
+    at = _open(reports_env, world)
+    at.segmented_control(key="trend_metric").set_value("followers").run()
+    (trend,) = at.get("vega_lite_chart")
+    drawn = chart_data(trend).pivot(index="day", columns="series", values="value")
+    assert len(drawn) == 30 and drawn.index[-1].date() == world.today
+    # Followers grow by 2 a day: each day is 30 days (60 followers) after its previous-period twin.
+    assert set(drawn["This period"] - drawn["Previous period"]) == {60}
 
 
 def test_overview_without_comparison_hides_the_changes(reports_env, world):
@@ -65,11 +86,10 @@ def test_overview_over_the_last_7_days(reports_env, world):
     at = _open(reports_env, world)
     at.sidebar.selectbox(key="range").set_value("7").run()
     assert metrics(at)["Follower growth"][0] == "14" and metrics(at)["Impressions"][0] == "700"
+    assert "Target 30 per month (7 for this period)" in " | ".join(c.value for c in at.caption)
 
 
 def test_a_kpi_no_network_measures_shows_not_available(reports_env, session):
-    from tests.factories import AgencyFactory, ClientFactory
-
     agency = AgencyFactory()
     client = ClientFactory(agency_id=agency.id, name="Nuovo Cliente")
     contact = member(agency, "viewer", client=client, locale="it")
@@ -143,10 +163,13 @@ def test_every_page_speaks_italian(reports_env, world, page):
     }[page]
     assert at.subheader[0].value == heading
     assert "In tempo reale · aggiornato alle" in " ".join(c.value for c in at.caption)
+    # Charts too: every axis title and tooltip name is an Italian text, never a column's English name.
+    labels = chart_labels(at)
+    assert labels and labels <= set(TEXT["it"].values()), labels - set(TEXT["it"].values())
     _no_sibling(at)
 
 
-def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, world, session):
+def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, world, session, monkeypatch):
     from tenants.models import Report
 
     def report(client, start, status, *, pdf=b"%PDF-1.4 ok", csv="# report\nclient\n"):
@@ -171,43 +194,105 @@ def test_reports_page_offers_the_client_s_finished_reports_only(reports_env, wor
     report(world.client, date(2026, 11, 9), "running")
     report(world.sibling, date(2026, 11, 2), "done", pdf=b"%PDF Secret Sibling", csv="Secret Sibling")
     session.commit()
+    read = []
+    monkeypatch.setattr(data, "report_file", lambda **kwargs: read.append(kwargs))
     at = _open(reports_env, world, "archive")
     text = everything(at)
-    assert "2026-11-02" in text and "2026-11-09" in text and "being prepared (40%)" in text
+    assert "2 Nov 2026" in text and "9 Nov 2026" in text and "being prepared (40%)" in text
     buttons = at.get("download_button")
     assert len(buttons) == 2  # PDF and CSV of the finished report; none for the one being made
+    # Files are read when asked for, not at every live refresh of the list.
+    assert read == []
     _no_sibling(at)
 
 
-def test_reports_page_reads_no_file_until_one_is_downloaded(reports_env, world, session, monkeypatch):
-    from datetime import date
+def test_an_archived_file_is_read_for_a_viewer_who_may_still_see_the_client(reports_env, world, session):
+    from tenants.errors import NotFound
+    from tenants.models import Membership, Report
+    from tenants.services.report_links import LinkRejected
 
-    from reports_ui import data
-    from tenants.models import Report
+    def report(client, body):
+        row = Report(
+            agency_id=client.agency_id,
+            client_id=client.id,
+            kind="on_demand",
+            period_start=world.today,
+            period_end=world.today,
+            status="done",
+            pdf=b"%PDF " + body.encode(),
+            csv=body,
+        )
+        session.add(row)
+        session.commit()
+        return row.id
 
-    for day in (2, 9, 16):
+    mine, theirs = report(world.client, "ours"), report(world.sibling, "Secret Sibling")
+    contact = member(world.agency, "viewer", client=world.client)
+    ids = {"user_id": contact.id, "agency_id": world.agency.id, "client_id": world.client.id}
+    assert data.archived_file(**ids, report_id=mine, fmt="pdf") == b"%PDF ours"
+    assert data.archived_file(**ids, report_id=mine, fmt="csv") == b"ours"
+    with pytest.raises(NotFound):
+        data.archived_file(**ids, report_id=theirs, fmt="pdf")
+    session.delete(session.scalars(select(Membership).where(Membership.user_id == contact.id)).one())
+    session.commit()
+    with pytest.raises(LinkRejected):
+        data.archived_file(**ids, report_id=mine, fmt="pdf")
+
+
+def _losing_followers(session, *, name: str = "Cantina in Calo", every_other_day_unread: bool = False):
+    """A client that lost a follower a day for 60 days, against a target of +30 a month."""
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name=name)
+    manager = member(agency, "manager", locale="en")
+    today = to_local(utcnow(), client.timezone).date()
+    for n in range(60):
+        unread = every_other_day_unread and n % 2 == 1
         session.add(
-            Report(
-                agency_id=world.client.agency_id,
-                client_id=world.client.id,
-                kind="scheduled",
-                period_start=date(2026, 11, day),
-                period_end=date(2026, 11, day + 6),
-                schedule_key=f"weekly:{day}",
-                status="done",
-                progress=100,
-                pdf=b"%PDF-1.4 ok",
-                csv="# report\n",
+            ClientMetricDay(
+                agency_id=agency.id,
+                client_id=client.id,
+                day=today - timedelta(days=n),
+                followers=None if unread else 1000 + n,
+                followers_gain=-1,
             )
         )
     session.commit()
-    reads = []
-    real = data.report_file
-    monkeypatch.setattr(data, "report_file", lambda **kw: reads.append(kw) or real(**kw))
-    at = _open(reports_env, world, "archive")
-    # Six buttons, no file read: the page refreshes every few seconds and a client has many reports.
-    assert len(at.get("download_button")) == 6 and reads == []
-    [first] = [r for r in data.archive(world.client.agency_id, world.client.id) if r["start"].day == 16]
-    assert first["files"]["pdf"].endswith("-2026-11-16-2026-11-22.pdf")
-    load = data.file_loader(world.client.agency_id, world.client.id, first["id"], "pdf")
-    assert load() == b"%PDF-1.4 ok" and len(reads) == 1
+    replace_targets(
+        session=session,
+        agency_id=agency.id,
+        client_id=client.id,
+        membership=membership_of(manager, agency),
+        actor=manager,
+        data={"follower_growth": {"target": 30, "period": "month"}},
+    )
+    session.commit()
+    return agency, client
+
+
+def test_a_kpi_below_zero_against_its_target_shows_behind(reports_env, session):
+    agency, client = _losing_followers(session)
+    contact = member(agency, "viewer", client=client, locale="en")
+    at = run(token_for(reports_env, contact, client))
+    assert metrics(at)["Follower growth"][0] == "-30"
+    assert "Behind: -100% of target" in " | ".join(c.value for c in at.caption)
+    assert [bar.proto.value for bar in at.get("progress")] == [0]  # an empty bar, not an error
+
+
+def test_a_day_without_a_reading_is_left_out_of_the_sparkline_not_drawn_as_zero(reports_env, session):
+    agency, client = _losing_followers(session, every_other_day_unread=True)
+    contact = member(agency, "viewer", client=client, locale="en")
+    at = run(token_for(reports_env, contact, client))
+    followers = next(m for m in at.metric if m.label == "Followers")
+    trend = list(followers.proto.chart_data)
+    assert len(trend) == 15 and 0 not in trend  # the 15 days read in the last 30
+
+
+def test_community_without_messages_shows_its_rates_as_not_available(reports_env, session):
+    agency = AgencyFactory()
+    client = ClientFactory(agency_id=agency.id, name="Nuovo Cliente")
+    contact = member(agency, "viewer", client=client, locale="en")
+    cards = metrics(open_page(run(token_for(reports_env, contact, client)), "community"))
+    assert cards["Messages received"][0] == "0"
+    for label in ("Positive", "Negative", "First response (median)", "Resolution (median)"):
+        assert cards[label][0] == "n/a", label
+    assert cards["Answered within target"][0] == "n/a"

@@ -177,8 +177,10 @@ def test_targets_scale_to_the_range_for_totals_and_not_for_rates(session, shop):
     growth = kpis["follower_growth"]
     assert growth.target == pytest.approx(300 * 10 / 30) and growth.progress == pytest.approx(1.5)
     assert growth.on_track
+    assert growth.agreed_target == 300 and growth.target_period == "month"  # as agreed, for display
     rate = kpis["engagement_rate"]
     assert rate.target == 3.5 and rate.value == 4.0 and rate.on_track
+    assert rate.agreed_target == 3.5
     assert kpis["response_time"].target == 3600 and kpis["response_time"].progress is None  # no replies yet
     assert [t.kpi for t in list_targets(session=session, agency_id=agency.id, client_id=client.id)] == [
         "follower_growth",

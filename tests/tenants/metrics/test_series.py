@@ -39,6 +39,9 @@ def test_posts_rank_by_engagement_across_their_networks(session, world):  # noqa
     assert ranked.post_id == post.id and ranked.networks == ("mastodon", "x")
     assert ranked.title == "Pranzo della domenica"
     assert (ranked.impressions, ranked.engagements) == (1000, 37)
+    # Whole numbers on every database (PostgreSQL sums integers as numeric: Decimal).
+    assert {type(v) for v in (ranked.impressions, ranked.engagements, ranked.rated_engagements)} == {int}
+    assert {type(v) for v in ranked.gains.values() if v is not None} == {int}
     # Per impression where impressions are counted: X's 30 likes, not Mastodon's 7 engagements.
     assert ranked.engagement_rate == 3.0
     days = client_days(session=session, agency_id=client.agency_id, client_id=client.id, start=DAY1, end=DAY1)
