@@ -10,10 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from reports_ui import fmt
+from reports_ui import cards
 from reports_ui.shell import Period, lang, t
-from reports_ui.texts import kpi_label
-from tenants.metrics.kpis import KPIS, KpiValue
+from tenants.metrics.kpis import KpiValue
 from tenants.metrics.vocabulary import ENGAGEMENTS
 from tenants.models import utcnow
 from tenants.networks import NETWORKS
@@ -37,52 +36,13 @@ DAILY: dict[str, Callable[[dict], float | None]] = {
 }
 
 
-def kpi_card(kpi: KpiValue, *, period: Period, trend: list[float] | None = None) -> None:
-    """One KPI: value, change against the previous period, target progress and the daily trend."""
-    language = lang()
-    compare = period.compare
-    with st.container(border=True, key=f"kpi-{kpi.key}"):
-        st.metric(
-            kpi_label(language, kpi.key),
-            fmt.value(kpi.unit, kpi.value, language, not_available=t("not_available")),
-            delta=fmt.change(kpi.unit, kpi.change, language) if compare else None,
-            delta_color="normal" if kpi.higher_is_better else "inverse",
-            delta_description=t("vs_previous") if compare and kpi.change is not None else None,
-            help=None if kpi.available else t("not_available_help"),
-            chart_data=trend if trend and any(trend) else None,
-            chart_type="bar" if kpi.key == "posts_published" else "area",
-        )
-        if kpi.target is None:
-            st.caption(t("no_target"))
-            return
-        st.caption(_target_line(kpi, language))
-        if kpi.progress is not None:
-            st.progress(min(max(kpi.progress, 0.0), 1.0))  # a loss (below zero) is an empty bar
-            key = "on_track" if kpi.on_track else "behind"
-            color = "green" if kpi.on_track else "orange"
-            st.caption(f":{color}[{t(key, progress=fmt.share(kpi.progress, language))}]")
-
-
-def _target_line(kpi: KpiValue, language: str) -> str:
-    """The agreed target; for totals, also what it comes to over this period (kpi_overview scaled it)."""
-    per = t(f"per_{kpi.target_period}") if kpi.target_period else ""
-    scaled = fmt.value(kpi.unit, kpi.target, language)
-    definition = KPIS.get(kpi.key)
-    if definition is not None and definition.additive and kpi.agreed_target is not None:
-        agreed = fmt.value(kpi.unit, kpi.agreed_target, language)
-        return t("target_range", target=agreed, period=per, scaled=scaled)
-    return t("target", target=scaled, period=per)
-
-
-def kpi_grid(kpis: Iterable[KpiValue], *, period: Period, series: list[dict], columns: int = 3) -> None:
-    """KPI cards, `columns` per row, each with its daily trend over the period where there is one."""
+def kpi_grid(kpis: Iterable[KpiValue], *, period: Period, series: list[dict], color: str) -> None:
+    """The KPI cards, each with its daily trend over the period where there is one (one HTML block)."""
     items = list(kpis)
     in_period = [row for row in series if period.start <= row["day"] <= period.end]
-    for first in range(0, len(items), columns):
-        cells = st.columns(columns)
-        for cell, kpi in zip(cells, items[first : first + columns], strict=False):
-            with cell:
-                kpi_card(kpi, period=period, trend=daily(in_period, kpi.key))
+    trends = {kpi.key: daily(in_period, kpi.key) for kpi in items}
+    context = cards.CardContext(language=lang(), compare=period.compare, color=color)
+    st.html(cards.grid(items, trends, context))
 
 
 def daily(series: list[dict], key: str) -> list[float] | None:

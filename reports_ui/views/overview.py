@@ -16,7 +16,7 @@ def live_overview() -> None:
     period = shell.period(scope)
     kpis = data.kpis(scope.agency_id, scope.client_id, period.start, period.end)
     series = data.client_series(scope.agency_id, scope.client_id, period.start, period.end)
-    widgets.kpi_grid(kpis, period=period, series=series)
+    widgets.kpi_grid(kpis, period=period, series=series, color=shell.brand_color(scope))
     st.markdown(f"#### {t('trend')}")
     language = shell.lang()
     metric = st.segmented_control(

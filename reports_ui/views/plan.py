@@ -23,7 +23,7 @@ def live_plan() -> None:
         k for k in data.kpis(scope.agency_id, scope.client_id, period.start, period.end) if k.key in PLAN_KPIS
     ]
     series = data.client_series(scope.agency_id, scope.client_id, period.start, period.end)
-    widgets.kpi_grid(kpis, period=period, series=series)
+    widgets.kpi_grid(kpis, period=period, series=series, color=shell.brand_color(scope))
     report = data.plan(scope.agency_id, scope.client_id, period.start, period.end)
     if not report.has_plan:
         st.info(t("no_plan"))

@@ -59,7 +59,7 @@ def live_posts() -> None:
         if k.key in CLICK_KPIS
     ]
     if click_kpis:
-        widgets.kpi_grid(click_kpis, period=period, series=[])
+        widgets.kpi_grid(click_kpis, period=period, series=[], color=shell.brand_color(scope))
     posts = data.posts(scope.agency_id, scope.client_id, period.start, period.end)
     if not posts:
         st.info(t("no_data"))

@@ -22,7 +22,7 @@ from worker.jobs.metrics_sync import sync_account_metrics
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 15_000  # the promise: new data shows within 15 s with no reload
-FOLLOWERS = ".st-key-kpi-followers [data-testid='stMetricValue']"
+FOLLOWERS = "[data-kpi='followers'] .cz-value"
 
 
 def _sync_all(accounts) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -62,9 +63,52 @@ def everything(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+class _CardReader(HTMLParser):
+    """Reads the KPI cards' HTML block: each card's texts by class, its sparkline and progress bar."""
+
+    FIELDS = {"cz-label": "label", "cz-value": "value", "cz-change": "delta", "cz-target": "target"}
+    FIELDS |= {"cz-status": "status", "cz-none": "target"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[dict] = []
+        self._field: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        if "cz-kpi" in classes:
+            self.cards.append({"key": attributes["data-kpi"], "delta": None, "points": 0, "progress": None})
+        elif "cz-spark" in classes:
+            self.cards[-1]["points"] = int(attributes["data-points"])
+        elif "cz-bar" in classes:
+            self.cards[-1]["progress"] = int(attributes["aria-valuenow"])
+        if "cz-value" in classes:
+            self.cards[-1]["help"] = attributes.get("title")
+        self._field = next((self.FIELDS[c] for c in classes if c in self.FIELDS), self._field)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("p", "span"):
+            self._field = None
+
+    def handle_data(self, data: str) -> None:
+        if self._field and self.cards:
+            self.cards[-1][self._field] = (self.cards[-1].get(self._field) or "") + data
+
+
+def cards(at: AppTest) -> dict[str, dict]:
+    """Every KPI card on the page as label -> {key, value, delta, target, status, progress, points, help}."""
+    reader = _CardReader()
+    for block in at.get("html"):
+        if "cz-kpis" in block.proto.body:
+            reader.feed(block.proto.body)
+    return {card["label"]: card for card in reader.cards}
+
+
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
-    """Every st.metric as label -> (value, delta)."""
-    return {m.label: (m.value, m.delta) for m in at.metric}
+    """Every KPI card and st.metric as label -> (value, change against the previous period)."""
+    found = {label: (card["value"], card["delta"]) for label, card in cards(at).items()}
+    return found | {m.label: (m.value, m.delta) for m in at.metric}
 
 
 def chart_labels(at: AppTest) -> set[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tenants.models import Membership
 from tests.factories import AgencyFactory, ClientFactory, SocialAccountFactory, member
-from tests.reports_ui.helpers import everything, open_page, run, token_for
+from tests.reports_ui.helpers import cards, everything, metrics, open_page, run, token_for
 from tests.reports_ui.world import SIBLING_FOLLOWERS, SIBLING_POST, build_world
 
 GATE = "Open this from Cadenza"
@@ -31,7 +31,7 @@ def _captions(at) -> str:
 def test_without_a_link_visitors_are_sent_to_cadenza(reports_env, session):
     at = run(None)
     assert at.title[0].value == GATE
-    assert not at.metric and not at.sidebar.selectbox  # no page, no controls
+    assert not metrics(at) and not at.sidebar.selectbox  # no page, no controls
 
 
 def test_a_fresh_link_shows_the_client_its_agency_and_account_count(reports_env, session):
@@ -57,7 +57,7 @@ def test_client_contact_sees_their_own_client_in_italian(reports_env, session):
     at = run(token_for(reports_env, contact, client))
     assert at.title[0].value == "Cantina Verde"
     assert "Report in tempo reale" in _captions(at)
-    assert at.metric[0].label == "Crescita dei follower"
+    assert list(cards(at))[0] == "Crescita dei follower"
     # Their own client only: no client switch, and the sibling's name nowhere.
     assert "client_pick" not in [s.key for s in at.sidebar.selectbox]
     assert "Secret Sibling" not in everything(at)
@@ -68,7 +68,7 @@ def test_staff_without_a_preference_get_the_browser_language_not_the_clients(rep
     client = ClientFactory(agency_id=agency.id, name="Cantina Verde", locale="it")
     analyst = member(agency, "analyst")
     at = run(token_for(reports_env, analyst, client))
-    assert at.metric[0].label == "Follower growth"
+    assert list(cards(at))[0] == "Follower growth"
 
 
 def test_the_viewer_switches_language_in_the_sidebar(reports_env, session):
@@ -77,7 +77,7 @@ def test_the_viewer_switches_language_in_the_sidebar(reports_env, session):
     analyst = member(agency, "analyst", locale="en")
     at = run(token_for(reports_env, analyst, client))
     at.sidebar.selectbox(key="lang").set_value("it").run()
-    assert at.metric[0].label == "Crescita dei follower"
+    assert list(cards(at))[0] == "Crescita dei follower"
     assert at.sidebar.selectbox(key="range").label == "Periodo"
 
 
@@ -132,7 +132,7 @@ def test_a_session_that_claims_another_clients_id_shows_the_gate(reports_env, se
     at.session_state["viewer"] = {**at.session_state["viewer"], "client_id": world.sibling.id}
     at.run()
     text = everything(at)
-    assert at.title[0].value == GATE and not at.metric and not at.dataframe
+    assert at.title[0].value == GATE and not metrics(at) and not at.dataframe
     assert "Secret Sibling" not in text and SIBLING_POST not in text
     assert f"{SIBLING_FOLLOWERS:,}" not in text and "987.654" not in text
 
@@ -141,11 +141,11 @@ def test_access_taken_away_ends_an_open_session(reports_env, session):
     world = build_world(session)
     contact = member(world.agency, "viewer", client=world.client, locale="en")
     at = run(token_for(reports_env, contact, world.client))
-    assert at.title[0].value == "Birrificio Alto" and at.metric
+    assert at.title[0].value == "Birrificio Alto" and metrics(at)
     session.delete(session.scalars(select(Membership).where(Membership.user_id == contact.id)).one())
     session.commit()
     at.run()
-    assert at.title[0].value == GATE and not at.metric
+    assert at.title[0].value == GATE and not metrics(at)
     assert "Birrificio Alto" not in everything(at)
     # Giving access back does not reopen the session: a new link from Cadenza does.
     member(world.agency, "viewer", client=world.client, email="again@client.example")

@@ -15,7 +15,16 @@ from tenants.metrics.targets import replace_targets
 from tenants.models import ClientMetricDay, utcnow
 from tenants.services.local_time import to_local
 from tests.factories import AgencyFactory, ClientFactory, member, membership_of
-from tests.reports_ui.helpers import chart_data, chart_labels, everything, metrics, open_page, run, token_for
+from tests.reports_ui.helpers import (
+    cards,
+    chart_data,
+    chart_labels,
+    everything,
+    metrics,
+    open_page,
+    run,
+    token_for,
+)
 from tests.reports_ui.world import SIBLING_FOLLOWERS, SIBLING_POST, build_world
 
 
@@ -38,23 +47,26 @@ def _no_sibling(at) -> None:
 def test_overview_shows_every_kpi_with_change_target_and_trend(reports_env, world):
     at = _open(reports_env, world)
     # Last 30 days: +2 followers a day, 100 impressions and 10 engagements a day; 10 posts.
-    cards = metrics(at)
-    assert cards["Follower growth"] == ("60", "+0")
-    assert cards["Followers"] == ("1,118", "+60")
-    assert cards["Impressions"] == ("3,000", "+0")
-    assert cards["Engagements"] == ("300", "+0")
-    assert cards["Engagement rate"] == ("10.0%", "+0.0 pp")
-    assert cards["Posts published"][0] == "10"
+    shown = cards(at)
+    values = metrics(at)
+    assert values["Follower growth"] == ("60", "+0")
+    assert values["Followers"] == ("1,118", "+60")
+    assert values["Impressions"] == ("3,000", "+0")
+    assert values["Engagements"] == ("300", "+0")
+    assert values["Engagement rate"] == ("10.0%", "+0.0 pp")
+    assert values["Posts published"][0] == "10"
     # Nobody answered in the previous period; this one's four messages in 20 minutes each.
-    assert cards["Response time"] == ("20 min", "")
-    assert set(cards) >= {"Plan adherence", "Content-mix adherence"}
+    assert values["Response time"] == ("20 min", None)
+    assert set(values) >= {"Plan adherence", "Content-mix adherence"}
+    growth, rate = shown["Follower growth"], shown["Engagement rate"]
+    assert growth["target"] == "Target 30 per month (30 for this period)" and growth["progress"] == 100
+    assert growth["status"] == "On track: 200% of target"
+    assert rate["target"] == "Target 12.0% per month" and rate["status"] == "Behind: 83% of target"
+    assert rate["progress"] == 83
+    assert shown["Impressions"]["target"] == "No target agreed" and shown["Impressions"]["progress"] is None
+    assert shown["Followers"]["points"] == 30  # the sparkline: a point a day
+    assert shown["Response time"]["points"] == 0  # no daily figure, no sparkline
     captions = " | ".join(c.value for c in at.caption)
-    assert "Target 30 per month (30 for this period)" in captions and "On track: 200% of target" in captions
-    assert "Target 12.0% per month" in captions and "Behind: 83% of target" in captions
-    assert "No target agreed" in captions  # impressions
-    assert "vs previous period" not in captions  # delta descriptions are part of the metric
-    followers = next(m for m in at.metric if m.label == "Followers")
-    assert followers.proto.chart_data and len(followers.proto.chart_data) == 30
     (trend,) = at.get("vega_lite_chart")
     drawn = chart_data(trend).groupby("series")["value"].agg(["count", "sum"])
     assert drawn.to_dict("index") == {
@@ -78,7 +90,7 @@ def test_the_trend_sets_each_day_against_the_same_day_of_the_previous_period(rep
 def test_overview_without_comparison_hides_the_changes(reports_env, world):
     at = _open(reports_env, world)
     at.sidebar.toggle(key="compare").set_value(False).run()
-    assert all(not m.delta for m in at.metric)
+    assert all(delta is None for _value, delta in metrics(at).values())
     assert "previous period" not in " ".join(c.value for c in at.caption)
 
 
@@ -86,7 +98,7 @@ def test_overview_over_the_last_7_days(reports_env, world):
     at = _open(reports_env, world)
     at.sidebar.selectbox(key="range").set_value("7").run()
     assert metrics(at)["Follower growth"][0] == "14" and metrics(at)["Impressions"][0] == "700"
-    assert "Target 30 per month (7 for this period)" in " | ".join(c.value for c in at.caption)
+    assert cards(at)["Follower growth"]["target"] == "Target 30 per month (7 for this period)"
 
 
 def test_a_kpi_no_network_measures_shows_not_available(reports_env, session):
@@ -94,9 +106,10 @@ def test_a_kpi_no_network_measures_shows_not_available(reports_env, session):
     client = ClientFactory(agency_id=agency.id, name="Nuovo Cliente")
     contact = member(agency, "viewer", client=client, locale="it")
     at = run(token_for(reports_env, contact, client))
-    cards = metrics(at)
-    assert cards["Impression"] == ("n.d.", "")
-    assert cards["Tasso di interazione"] == ("n.d.", "")
+    shown = cards(at)
+    assert (shown["Impression"]["value"], shown["Impression"]["delta"]) == ("n.d.", None)
+    assert shown["Impression"]["help"] == "Nessuna delle reti collegate misura questo dato."
+    assert shown["Tasso di interazione"]["value"] == "n.d." and shown["Impression"]["points"] == 0
     assert any("Ancora nessun dato" in i.value for i in at.info)
 
 
@@ -274,17 +287,16 @@ def test_a_kpi_below_zero_against_its_target_shows_behind(reports_env, session):
     contact = member(agency, "viewer", client=client, locale="en")
     at = run(token_for(reports_env, contact, client))
     assert metrics(at)["Follower growth"][0] == "-30"
-    assert "Behind: -100% of target" in " | ".join(c.value for c in at.caption)
-    assert [bar.proto.value for bar in at.get("progress")] == [0]  # an empty bar, not an error
+    growth = cards(at)["Follower growth"]
+    assert growth["status"] == "Behind: -100% of target"
+    assert growth["progress"] == 0  # an empty bar, not an error
 
 
 def test_a_day_without_a_reading_is_left_out_of_the_sparkline_not_drawn_as_zero(reports_env, session):
     agency, client = _losing_followers(session, every_other_day_unread=True)
     contact = member(agency, "viewer", client=client, locale="en")
     at = run(token_for(reports_env, contact, client))
-    followers = next(m for m in at.metric if m.label == "Followers")
-    trend = list(followers.proto.chart_data)
-    assert len(trend) == 15 and 0 not in trend  # the 15 days read in the last 30
+    assert cards(at)["Followers"]["points"] == 15  # the 15 days read in the last 30, no zeros between
 
 
 def test_community_without_messages_shows_its_rates_as_not_available(reports_env, session):
