@@ -62,11 +62,16 @@ def card(kpi: KpiValue, trend: list[float] | None, context: CardContext) -> str:
         f'<p class="cz-label">{label}</p>',
         f'<p class="cz-value"{help_text}>{value}</p>',
         _delta(kpi, context),
-        sparkline(trend, color=context.color, bars=kpi.key in BAR_KPIS) if trend and any(trend) else "",
+        sparkline(trend, color=context.color, bars=kpi.key in BAR_KPIS) if _drawable(trend) else "",
         _target(kpi, language),
         "</section>",
     ]
     return "".join(parts)
+
+
+def _drawable(trend: list[float] | None) -> bool:
+    """A trend worth a sparkline: two days or more, not all zero (one day is a dot, or a lone bar)."""
+    return bool(trend) and len(trend) > 1 and any(trend)
 
 
 def _delta(kpi: KpiValue, context: CardContext) -> str:

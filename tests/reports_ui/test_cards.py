@@ -29,6 +29,7 @@ def test_not_available_is_said_never_shown_as_zero():
     html = card(_kpi("impressions", value=None, previous=None), [0, 0, 0], EN)
     assert ">n/a</p>" in html and 'title="None of the connected networks measures this."' in html
     assert "cz-delta" not in html and "cz-spark" not in html  # all-zero trend: no sparkline either
+    assert "cz-spark" not in card(_kpi(), [12], EN)  # one day: a dot, or a lone bar the card's width
 
 
 def test_progress_bar_and_status_follow_the_target():
