@@ -13,7 +13,7 @@ import streamlit as st
 from reports_ui import cards
 from reports_ui.shell import Period, lang, t
 from tenants.metrics.kpis import KpiValue
-from tenants.metrics.vocabulary import ENGAGEMENTS
+from tenants.metrics.series import day_engagements
 from tenants.models import utcnow
 from tenants.networks import NETWORKS
 from tenants.services.local_time import to_local
@@ -21,17 +21,12 @@ from tenants.services.local_time import to_local
 PREVIOUS_COLOR = "#adb5bd"
 
 
-def _engagements(row: dict) -> int | None:
-    known = [row[f"{e}_gain"] for e in ENGAGEMENTS if row[f"{e}_gain"] is not None]
-    return sum(known) if known else None
-
-
 # A KPI's figure per day, where the daily rollups have one (KPIs without a daily figure get no sparkline).
 DAILY: dict[str, Callable[[dict], float | None]] = {
     "follower_growth": lambda row: row["followers_gain"],
     "followers": lambda row: row["followers"],
     "impressions": lambda row: row["impressions_gain"],
-    "engagements": _engagements,
+    "engagements": day_engagements,
     "posts_published": lambda row: row["posts_published"],
 }
 

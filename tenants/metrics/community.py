@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants.inbox.response_times import response_time_report
-from tenants.models import Client, InboxItem
+from tenants.metrics.ranges import client_for_range
+from tenants.models import InboxItem
 from tenants.models.inbox import ITEM_KINDS, SENTIMENTS
 from tenants.services.local_time import day_bounds, to_local
 
@@ -69,11 +70,7 @@ def community_report(
 
     Response times are `response_time_report`'s, in business time under the client's hours.
     """
-    if end < start:
-        raise ValueError("the range ends before it starts")
-    client = session.scalars(
-        select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
-    ).one()
+    client = client_for_range(session=session, agency_id=agency_id, client_id=client_id, start=start, end=end)
     length = (end - start).days + 1
     first, _ = day_bounds(start - timedelta(days=length), client.timezone)
     _, last = day_bounds(end, client.timezone)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenants.inbox.response_times import median_first_response
+from tenants.metrics.ranges import client_for_range
 from tenants.metrics.vocabulary import ENGAGEMENTS, reports
 from tenants.models import Client, ClientMetricDay, KpiTarget, Post, PostTarget, SocialAccount
 from tenants.services import plans
@@ -99,11 +100,7 @@ def kpi_overview(
     *, session: Session, agency_id: int, client_id: int, start: date, end: date
 ) -> list[KpiValue]:
     """Every KPI over the local days [start, end], with the previous range of the same length."""
-    if end < start:
-        raise ValueError("the range ends before it starts")
-    client = session.scalars(
-        select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
-    ).one()
+    client = client_for_range(session=session, agency_id=agency_id, client_id=client_id, start=start, end=end)
     length = (end - start).days + 1
     now = _measure(session, client, start, end)
     before = _measure(session, client, start - timedelta(days=length), start - timedelta(days=1))

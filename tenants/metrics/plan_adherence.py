@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenants.models import Client, Post, PostTarget
+from tenants.metrics.ranges import client_for_range
+from tenants.models import Post, PostTarget
 from tenants.services import plans
 from tenants.services.local_time import day_bounds, to_local
 
@@ -73,11 +74,7 @@ def plan_adherence(
     *, session: Session, agency_id: int, client_id: int, start: date, end: date
 ) -> PlanAdherence:
     """Posts published per plan channel and week, and the pillar mix, over the local days [start, end]."""
-    if end < start:
-        raise ValueError("the range ends before it starts")
-    client = session.scalars(
-        select(Client).where(Client.agency_id == agency_id, Client.id == client_id)
-    ).one()
+    client = client_for_range(session=session, agency_id=agency_id, client_id=client_id, start=start, end=end)
     plan = plans.current_plan(session=session, agency_id=agency_id, client_id=client_id)
     data = plan.data if plan else {}
     first, _ = day_bounds(start, client.timezone)

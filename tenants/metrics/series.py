@@ -15,6 +15,12 @@ from tenants.tracking.stats import daily_link_stats
 DAY_FIGURES = ("followers", "followers_gain", "posts_published", *(f"{c}_gain" for c in post_counters()))
 
 
+def day_engagements(row: dict) -> int | None:
+    """A day row's engagements: the counters its networks reported, summed (None when none reported one)."""
+    known = [row[f"{name}_gain"] for name in ENGAGEMENTS if row[f"{name}_gain"] is not None]
+    return sum(known) if known else None
+
+
 def client_days(*, session: Session, agency_id: int, client_id: int, start: date, end: date) -> list[dict]:
     """One dict per rolled-up day in [start, end]: the day and its figures (None: not available)."""
     columns = [getattr(ClientMetricDay, name) for name in DAY_FIGURES]

@@ -12,8 +12,13 @@ from sqlalchemy.orm import Session
 from tenants.errors import NotFound
 from tenants.inbox.response_times import response_time_report
 from tenants.metrics.kpis import KpiValue, kpi_overview
-from tenants.metrics.series import PostPerformance, account_days, client_days, post_performance
-from tenants.metrics.vocabulary import ENGAGEMENTS
+from tenants.metrics.series import (
+    PostPerformance,
+    account_days,
+    client_days,
+    day_engagements,
+    post_performance,
+)
 from tenants.models import Agency, Client
 from tenants.services import media
 from tenants.services.local_time import day_bounds
@@ -25,29 +30,30 @@ MAX_LOGO_BYTES = 2 * 1024 * 1024
 _LOGO_PATH = re.compile(r"^/c/(?P<slug>[a-z0-9-]+)/media/(?P<id>\d+)/(?:file|thumb)$")
 
 
-@dataclass(frozen=True)
-class DayFigures:
-    """One local day of the client (None: nothing measured it that day)."""
+@dataclass(frozen=True, kw_only=True)
+class Figures:
+    """What a report counts (None: nothing measured it)."""
+
+    followers: int | None = None
+    follower_gain: int | None = None
+    impressions: int | None = None
+    engagements: int | None = None
+    posts_published: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayFigures(Figures):
+    """One local day of the client."""
 
     day: date
-    followers: int | None
-    follower_gain: int | None
-    impressions: int | None
-    engagements: int | None
-    posts_published: int
 
 
-@dataclass(frozen=True)
-class NetworkFigures:
+@dataclass(frozen=True, kw_only=True)
+class NetworkFigures(Figures):
     """A network's accounts of the client over the period."""
 
     network: str
     accounts: int
-    followers: int | None
-    follower_gain: int | None
-    impressions: int | None
-    engagements: int | None
-    posts_published: int
 
 
 @dataclass(frozen=True)
@@ -114,11 +120,6 @@ def gather(
     )
 
 
-def _engagements(row: dict) -> int | None:
-    parts = [row[f"{name}_gain"] for name in ENGAGEMENTS if row[f"{name}_gain"] is not None]
-    return sum(parts) if parts else None
-
-
 def _days(rows: list[dict], start: date, end: date) -> list[DayFigures]:
     """Every day of the period, rolled up or not (a day without a rollup is not available)."""
     by_day = {row["day"]: row for row in rows}
@@ -127,7 +128,7 @@ def _days(rows: list[dict], start: date, end: date) -> list[DayFigures]:
         day = start + timedelta(days=offset)
         row = by_day.get(day)
         if row is None:
-            days.append(DayFigures(day, None, None, None, None, 0))
+            days.append(DayFigures(day=day))  # a day nothing measured
             continue
         days.append(
             DayFigures(
@@ -135,7 +136,7 @@ def _days(rows: list[dict], start: date, end: date) -> list[DayFigures]:
                 followers=row["followers"],
                 follower_gain=row["followers_gain"],
                 impressions=row["impressions_gain"],
-                engagements=_engagements(row),
+                engagements=day_engagements(row),
                 posts_published=row["posts_published"] or 0,
             )
         )
@@ -160,7 +161,7 @@ def _networks(rows: list[dict]) -> list[NetworkFigures]:
         entry["accounts"].add(row["account_id"])
         entry["gain"] = _add(entry["gain"], row["followers_gain"])
         entry["impressions"] = _add(entry["impressions"], row["impressions_gain"])
-        entry["engagements"] = _add(entry["engagements"], _engagements(row))
+        entry["engagements"] = _add(entry["engagements"], day_engagements(row))
         entry["posts"] += row["posts_published"] or 0
         if row["followers"] is not None:
             seen = last_followers.get(row["account_id"])
